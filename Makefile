@@ -1,0 +1,56 @@
+# The three commands a newcomer needs: `make run`, `make test`, `make bench`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SIYU_HOME ?= $(CURDIR)/data
+export SIYU_HOME
+DBT_DIR := dbt_project
+MANIFEST := $(DBT_DIR)/target/manifest.json
+
+.PHONY: run test bench lint format manifest dev validate clean-data setup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# dbt's manifest is what Dagster reads to build the dbt assets; parse it once per model change.
+manifest: setup
+	cd $(DBT_DIR) && SIYU_WAREHOUSE_PATH=$${SIYU_WAREHOUSE_PATH:-$(SIYU_HOME)/warehouse/siyu.duckdb} \
+		../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+run: manifest
+	$(BIN)/siyu run
+
+test: manifest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+	$(BIN)/pytest
+
+validate: manifest
+	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/siyu prepare-home
+	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/dagster definitions validate -m orchestration.definitions
+
+dev: manifest
+	$(BIN)/siyu prepare-home
+	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+
+bench: manifest
+	$(BIN)/python -m benchmarks.run
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+
+clean-data:
+	rm -rf $(SIYU_HOME)

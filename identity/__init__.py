@@ -1,0 +1,1 @@
+"""Framework-free OneID resolution: connected components over identifier edges."""

@@ -1,0 +1,1 @@
+"""Framework-free ingestion: read each platform's real export format and land it in raw tables."""

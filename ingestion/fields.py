@@ -1,0 +1,132 @@
+"""How a platform's column becomes a raw column: its kind decides parsing and pseudonymisation.
+
+Parsing is vectorised (pandas string ops); a value that does not parse is reported, never
+silently nulled, so the row can go to quarantine with the column and the rule it broke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import pandas as pd
+
+from ingestion.pseudonymise import is_mainland_mobile, normalise_phones
+
+
+class Kind(Enum):
+    TEXT = "text"  # kept as text
+    AMOUNT = "amount"  # money such as ¥1,299.00 -> DECIMAL(18,2)
+    INTEGER = "integer"
+    TIMESTAMP = "timestamp"  # 'YYYY-MM-DD HH:MM:SS', Asia/Shanghai local
+    DATE = "date"  # 'YYYYMMDD', as in export folder names
+    EPOCH = "epoch"  # unix seconds
+    PHONE = "phone"  # personal: normalised, then keyed-hashed
+    PHONE_LIST = "phone_list"  # a list of phones (e.g. WeCom remark_mobiles), each hashed
+    KEYED_ID = "keyed_id"  # personal identifier (e.g. a buyer nick): keyed-hashed
+    PRESENCE = "presence"  # personal value of which only its presence is kept
+    PROVINCE = "province"  # an address of which only the first token is kept
+    DROP = "drop"  # personal value that never lands (names, free text)
+
+
+PERSONAL_KINDS = {
+    Kind.PHONE,
+    Kind.PHONE_LIST,
+    Kind.KEYED_ID,
+    Kind.PRESENCE,
+    Kind.PROVINCE,
+    Kind.DROP,
+}
+HASHED_KINDS = {Kind.PHONE, Kind.KEYED_ID}
+
+SQL_TYPES = {
+    Kind.TEXT: "VARCHAR",
+    Kind.AMOUNT: "DECIMAL(18,2)",
+    Kind.INTEGER: "INTEGER",
+    Kind.TIMESTAMP: "TIMESTAMP",
+    Kind.DATE: "DATE",
+    Kind.EPOCH: "BIGINT",
+    Kind.PHONE: "VARCHAR",
+    Kind.PHONE_LIST: "VARCHAR[]",
+    Kind.KEYED_ID: "VARCHAR",
+    Kind.PRESENCE: "BOOLEAN",
+    Kind.PROVINCE: "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    source: str  # the column name in the platform's file
+    raw: str  # the column name in the raw table
+    kind: Kind = Kind.TEXT
+    required: bool = True  # the file must have the column (a missing one blocks the load)
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    column: str
+    rows: pd.Index
+    rule: str
+
+
+def _blank_to_na(text: pd.Series) -> pd.Series:
+    stripped = text.astype("string").str.strip()
+    # Excel-safe exports wrap long numbers as ="3429…" so that they are not shown as 3.4E+18
+    stripped = stripped.str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip()
+    return stripped.mask(stripped == "")
+
+
+def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
+    """Parse one source column; returns the parsed values and the rows that did not parse."""
+    if field.kind == Kind.PHONE_LIST:
+        return _parse_phone_list(field, text)
+    values = _blank_to_na(text)
+    if field.kind in (Kind.TEXT, Kind.KEYED_ID):
+        return values, None
+    if field.kind == Kind.PRESENCE:
+        return values.notna(), None
+    if field.kind == Kind.PROVINCE:
+        return values.str.split(r"\s+", n=1, regex=True).str[0], None
+    if field.kind == Kind.PHONE:
+        phones = normalise_phones(values)
+        bad = phones.notna() & ~is_mainland_mobile(phones)
+        return phones.mask(bad), _failure(field, bad, "is not a mainland mobile number")
+    if field.kind == Kind.AMOUNT:
+        cleaned = values.str.replace(r"[¥￥,，\s]", "", regex=True)
+        parsed = pd.to_numeric(cleaned, errors="coerce").round(2)
+        return parsed, _failure(field, values.notna() & parsed.isna(), "is not an amount")
+    if field.kind in (Kind.INTEGER, Kind.EPOCH):
+        parsed = pd.to_numeric(values, errors="coerce")
+        whole = parsed.isna() | (parsed == parsed.round())
+        bad = (values.notna() & parsed.isna()) | ~whole
+        return parsed.mask(bad).astype("Int64"), _failure(field, bad, "is not a whole number")
+    if field.kind == Kind.TIMESTAMP:
+        parsed = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        bad = values.notna() & parsed.isna()
+        return parsed, _failure(field, bad, "is not a time as YYYY-MM-DD HH:MM:SS")
+    if field.kind == Kind.DATE:
+        parsed = pd.to_datetime(values, format="%Y%m%d", errors="coerce")
+        return parsed, _failure(field, values.notna() & parsed.isna(), "is not a date as YYYYMMDD")
+    raise ValueError(f"{field.kind} columns are not parsed")
+
+
+def _parse_phone_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
+    exploded = lists.map(lambda v: v if isinstance(v, list) else []).explode()
+    phones = normalise_phones(exploded.dropna())
+    bad_rows = phones.index[phones.notna() & ~is_mainland_mobile(phones)].unique()
+    good = phones[phones.notna() & ~phones.index.isin(bad_rows)]
+    grouped = good.groupby(level=0).agg(list)
+    values = pd.Series([[] for _ in range(len(lists))], index=lists.index, dtype=object)
+    values.loc[grouped.index] = grouped
+    bad = pd.Series(lists.index.isin(bad_rows), index=lists.index)
+    return values, _failure(field, bad, "holds a value that is not a mainland mobile number")
+
+
+def _failure(field: Field, bad: pd.Series, rule: str) -> ParseFailure | None:
+    if not bad.any():
+        return None
+    return ParseFailure(column=field.source, rows=bad[bad].index, rule=rule)

@@ -1,0 +1,1 @@
+"""Store point-of-sale daily drops."""

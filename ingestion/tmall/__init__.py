@@ -1,0 +1,1 @@
+"""Tmall / Taobao seller-center exports."""

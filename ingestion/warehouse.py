@@ -1,0 +1,57 @@
+"""The warehouse DuckDB file: connections and the bookkeeping tables every load writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ingestion.fields import Field
+
+LOAD_COLUMNS = (
+    "_load_id VARCHAR NOT NULL, _source_file VARCHAR NOT NULL, _file_sha256 VARCHAR NOT NULL, "
+    "_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP WITH TIME ZONE NOT NULL"
+)
+
+BOOKKEEPING_DDL = (
+    "create schema if not exists raw",
+    """create table if not exists raw._load_manifest (
+        file_sha256 VARCHAR PRIMARY KEY, raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+        load_id VARCHAR NOT NULL, rows_in BIGINT NOT NULL, rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL,
+        loaded_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+    """create table if not exists raw._quarantine (
+        raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL, check_name VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        row_payload JSON, load_id VARCHAR NOT NULL,
+        quarantined_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection held only for the block: DuckDB allows one writing process per file."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
+    for statement in BOOKKEEPING_DDL:
+        conn.execute(statement)
+
+
+def ensure_raw_table(conn: duckdb.DuckDBPyConnection, name: str, fields: Sequence[Field]) -> None:
+    ensure_bookkeeping(conn)
+    columns = ", ".join(f'"{f.raw}" {f.sql_type}' for f in fields)
+    conn.execute(f"create table if not exists raw.{name} ({columns}, {LOAD_COLUMNS})")
+
+
+def known_file_hashes(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in conn.execute("select file_sha256 from raw._load_manifest").fetchall()}

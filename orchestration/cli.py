@@ -1,0 +1,121 @@
+"""`siyu`: the command line a data engineer starts with (`siyu run`, `siyu prepare-home`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from ingestion.settings import Settings, load_settings
+from ingestion.warehouse import connect
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare_home(settings: Settings) -> None:
+    """Create SIYU_HOME's folders and the Dagster instance folder with the repo's dagster.yaml."""
+    for folder in (settings.home, settings.logs_dir, settings.dagster_home, settings.sources_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ["SIYU_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+
+
+def ensure_demo_sources(settings: Settings) -> None:
+    if not settings.is_demo or any(settings.sources_dir.iterdir()):
+        return
+    from ingestion.simulator import simulate_brand
+
+    print(
+        f"Generating the demo brand ({settings.demo_customers} customers, "
+        f"{settings.demo_days} days, seed {settings.demo_seed}) in {settings.sources_dir}"
+    )
+    simulate_brand(
+        settings.sources_dir,
+        customers=settings.demo_customers,
+        days=settings.demo_days,
+        seed=settings.demo_seed,
+    )
+
+
+def run_nightly(settings: Settings) -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.progress import ProgressHandler
+
+    log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    progress = logging.getLogger("siyu.progress")
+    progress.handlers.clear()
+    progress.addHandler(ProgressHandler(sys.stdout))
+    log_file = log_path.open("w", encoding="utf-8")
+    progress.addHandler(ProgressHandler(log_file))
+
+    started = time.monotonic()
+    job = defs.resolve_job_def("nightly")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
+        )
+    summary = build_summary(settings, result.run_id, result.success, time.monotonic() - started)
+    print(summary)
+    log_file.write(summary + "\n")
+    log_file.close()
+    print(f"Log: {log_path}")
+    return 0 if result.success else 1
+
+
+def build_summary(settings: Settings, run_id: str, success: bool, seconds: float) -> str:
+    lines = [
+        "",
+        f"siyu nightly run {run_id[:8]}: {'succeeded' if success else 'FAILED'} in {seconds:.1f}s",
+    ]
+    with connect(settings.warehouse_path, read_only=True) as conn:
+        loads = conn.execute(
+            "select raw_table, count(*), sum(rows_in), sum(rows_loaded), sum(rows_quarantined), "
+            "sum(rows_duplicate) from raw._load_manifest where load_id = $run "
+            "group by raw_table order by raw_table",
+            {"run": run_id},
+        ).fetchall()
+        lines.append("Rows landed this run (files / in / loaded / quarantined / duplicate):")
+        lines += [f"  raw.{t:<24} {f:>5} {i:>9} {lo:>9} {q:>6} {d:>6}" for t, f, i, lo, q, d in loads]
+        if not loads:
+            lines.append("  nothing new: every file was already loaded")
+        marts = conn.execute(
+            "select table_name, estimated_size from duckdb_tables() "
+            "where schema_name = 'marts' order by table_name"
+        ).fetchall()
+        customers = conn.execute("select count(*) from marts.dim_customers").fetchone()[0] if any(
+            name == "dim_customers" for name, _ in marts
+        ) else 0
+    lines.append(f"Customers (OneIDs) in marts.dim_customers: {customers}")
+    lines.append("Marts: " + ", ".join(f"marts.{name}" for name, _ in marts))
+    lines += [
+        f"Warehouse: {settings.warehouse_path}",
+        f"Sources:   {settings.sources_dir}",
+        f"Dagster:   {settings.dagster_home}  (open the UI with `make dev`)",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="siyu", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the nightly job now (demo brand by default)")
+    commands.add_parser("prepare-home", help="create SIYU_HOME and the Dagster instance folder")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    prepare_home(settings)
+    if args.command == "prepare-home":
+        return 0
+    ensure_demo_sources(settings)
+    return run_nightly(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

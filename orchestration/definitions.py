@@ -1,0 +1,12 @@
+"""The one entry point Dagster loads: `dagster dev -m orchestration.definitions`."""
+
+import dagster as dg
+
+from orchestration.defs import resources, schedules
+from orchestration.defs.identity import oneid
+from orchestration.defs.ingestion import raw_tables
+from orchestration.defs.transform import dbt_models
+
+defs = dg.Definitions.merge(
+    resources.defs, raw_tables.defs, oneid.defs, dbt_models.defs, schedules.defs
+)

@@ -1,0 +1,1 @@
+"""Framework-free quality gates: pandera rules per raw table (great-expectations suites later)."""

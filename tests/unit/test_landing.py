@@ -1,0 +1,143 @@
+"""Landing the fixture exports: exact rows, quarantine, idempotence and blocked loads."""
+
+import re
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from ingestion.errors import MissingColumnError
+from ingestion.landing import land
+from ingestion.sources import ALL_SPECS, RAW_TABLES
+
+TMALL_FILE = "tmall/ExportOrderList20250701235959.csv"
+
+
+def land_all(conn, sources, key, load_id="load-1"):
+    return {spec.name: land(conn, spec, sources, key, load_id) for spec in ALL_SPECS}
+
+
+def test_tmall_report_lands_parsed_and_hashed(conn, sources, key):
+    land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-1")
+    rows = conn.execute(
+        "select order_no, buyer_nick_hash, paid_amount, refund_amount, order_status, "
+        "ship_province, has_mobile from raw.tmall__orders order by order_no"
+    ).fetchall()
+    assert rows == [
+        # ="…" wrapper stripped; nick keyed-hashed
+        ("3429000000000000001", key.hmac_hex("小王爱购物88"), Decimal("199.00"), Decimal("0.00"),
+         "交易成功", "浙江省", True),
+        # "1,299.00" and "￥1299.00" are amounts
+        ("3429000000000000002", key.hmac_hex("tb1234567"), Decimal("1299.00"), Decimal("1299.00"),
+         "交易关闭", "上海", True),
+        ("3429000000000000004", key.hmac_hex("tb7654321"), Decimal("0.00"), Decimal("0.00"),
+         "等待买家付款", "北京", True),
+    ]  # fmt: skip
+
+
+def test_bad_amount_goes_to_quarantine_with_file_row_and_rule(conn, sources, key):
+    land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-1")
+    quarantined = conn.execute(
+        "select source_file, row_number, check_name, reason from raw._quarantine"
+    ).fetchall()
+    assert quarantined == [
+        (TMALL_FILE, 3, "parse_amount", "column '买家实际支付金额' is not an amount")
+    ]
+
+
+def test_pos_phones_normalise_before_hashing(conn, sources, key):
+    land(conn, RAW_TABLES["pos__receipt_lines"], sources, key, "load-1")
+    hashes = dict(
+        conn.execute(
+            "select receipt_no, any_value(phone_hash) from raw.pos__receipt_lines group by 1"
+        ).fetchall()
+    )
+    assert hashes == {
+        "R0001": key.hmac_hex("13812345678"),  # typed as "138 1234 5678"
+        "R0002": None,  # walk-in
+        "R0003": key.hmac_hex("13900001111"),  # full-width with +86
+    }
+    (reason,) = conn.execute("select reason from raw._quarantine").fetchone()
+    assert reason == "column '手机号' is not a mainland mobile number"
+
+
+def test_wecom_remark_phones_are_hashed_lists(conn, sources, key):
+    land(conn, RAW_TABLES["wecom__contacts"], sources, key, "load-1")
+    rows = conn.execute(
+        "select external_userid, unionid, remark_phone_hashes, snapshot_date::varchar "
+        "from raw.wecom__contacts order by 1"
+    ).fetchall()
+    assert rows == [
+        ("wmBBBB", "oUNION0000000000000000000001", [key.hmac_hex("13812345678")], "2025-07-10"),
+        ("wmCCCC", None, [], "2025-07-10"),
+    ]
+
+
+def test_conservation_rows_in_equals_loaded_quarantined_duplicate(conn, sources, key):
+    reports = land_all(conn, sources, key)
+    for name, report in reports.items():
+        meta = report.as_metadata()
+        assert (
+            meta["rows_in"]
+            == meta["rows_loaded"] + meta["rows_quarantined"] + meta["rows_duplicate"]
+        ), name
+        (landed,) = conn.execute(f"select count(*) from raw.{name}").fetchone()
+        assert landed == meta["rows_loaded"]
+    assert sum(r.as_metadata()["rows_in"] for r in reports.values()) == 4 + 5 + 3 + 2
+
+
+def test_second_load_and_renamed_resend_add_nothing(conn, sources, key):
+    land_all(conn, sources, key, "load-1")
+    before = {
+        s.name: conn.execute(f"select count(*) from raw.{s.name}").fetchone() for s in ALL_SPECS
+    }
+    shutil.copy(sources / TMALL_FILE, sources / "tmall/ExportOrderList20250702090000.csv")
+    reports = land_all(conn, sources, key, "load-2")
+    after = {
+        s.name: conn.execute(f"select count(*) from raw.{s.name}").fetchone() for s in ALL_SPECS
+    }
+    assert after == before
+    assert reports["tmall__orders"].files_skipped == 2
+
+
+def test_identical_row_in_a_re_export_counts_as_duplicate(conn, sources, key):
+    original = (sources / TMALL_FILE).read_bytes()
+    lines = original.split(b"\r\n")
+    # a second export that repeats order 1 unchanged and adds nothing else
+    (sources / "tmall/ExportOrderList20250702000000.csv").write_bytes(
+        b"\r\n".join([lines[0], lines[1]]) + b"\r\n"
+    )
+    report = land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-1")
+    assert report.as_metadata()["rows_duplicate"] == 1
+    assert report.as_metadata()["rows_loaded"] == 3
+
+
+def test_missing_column_blocks_the_whole_load(conn, sources, key):
+    good_before = land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-1")
+    assert good_before.as_metadata()["rows_loaded"] == 3
+    text = (sources / TMALL_FILE).read_bytes().decode("gbk").replace("买家实际支付金额", "实付")
+    broken = sources / "tmall/ExportOrderList20250705235959.csv"
+    broken.write_bytes(text.replace("3429000000000000001", "3429000000000000009").encode("gbk"))
+    with pytest.raises(MissingColumnError) as raised:
+        land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-2")
+    assert "tmall/ExportOrderList20250705235959.csv" in str(raised.value)
+    assert "买家实际支付金额" in str(raised.value)
+    assert conn.execute("select count(*) from raw.tmall__orders").fetchone() == (3,)
+    assert conn.execute(
+        "select count(*) from raw._load_manifest where load_id = 'load-2'"
+    ).fetchone() == (0,)
+
+
+def test_no_plaintext_phone_lands_anywhere(conn, sources, key):
+    land_all(conn, sources, key)
+    # a mobile number standing alone, not a run of digits inside a hash or an order number
+    phone = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+    columns = conn.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where data_type in ('VARCHAR', 'JSON', 'VARCHAR[]')"
+    ).fetchall()
+    assert columns
+    for schema, table, column in columns:
+        values = conn.execute(f'select "{column}"::varchar from {schema}.{table}').fetchall()
+        leaks = [v for (v,) in values if v and phone.search(v)]
+        assert not leaks, f"{schema}.{table}.{column}"
