@@ -33,6 +33,9 @@ class RawTableSpec:
     fields: tuple[Field, ...]
     read_file: Callable[[Path], pd.DataFrame]  # text columns by source name, index = row number
     row_rules: pa.DataFrameSchema  # business rules on the parsed frame (raw column names)
+    # an identical row seen again in one load is a re-export overlap or a re-delivered callback;
+    # off where identical rows are real (two equal lines on one receipt)
+    identical_rows_are_duplicates: bool = True
 
     @property
     def landed_fields(self) -> tuple[Field, ...]:
@@ -118,7 +121,11 @@ def _land_file(conn, spec, path, relative, sha, key, load_id, pending_rows) -> F
     _check_columns(spec, source, relative)
     parsed, reasons = _parse(spec, source)
     _apply_row_rules(spec, parsed, reasons, relative)
-    duplicate = _duplicates(parsed, reasons, pending_rows)
+    duplicate = (
+        _duplicates(parsed, reasons, pending_rows)
+        if spec.identical_rows_are_duplicates
+        else pd.Series(False, index=parsed.index)
+    )
     bad = parsed.index.isin(list(reasons))
     good_rows = parsed[~bad & ~duplicate]
     bad_rows = parsed[bad]

@@ -1,1 +1,1 @@
-"""Dagster only: when and in what order. The work itself lives in ingestion/, identity/, quality/."""
+"""Dagster only: when and in what order. The work lives in ingestion/, identity/, quality/."""

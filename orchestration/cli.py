@@ -83,16 +83,21 @@ def build_summary(settings: Settings, run_id: str, success: bool, seconds: float
             {"run": run_id},
         ).fetchall()
         lines.append("Rows landed this run (files / in / loaded / quarantined / duplicate):")
-        lines += [f"  raw.{t:<24} {f:>5} {i:>9} {lo:>9} {q:>6} {d:>6}" for t, f, i, lo, q, d in loads]
+        lines += [
+            f"  raw.{table:<24} {files:>5} {rows_in:>9} {loaded:>9} {quarantined:>6} {dup:>6}"
+            for table, files, rows_in, loaded, quarantined, dup in loads
+        ]
         if not loads:
             lines.append("  nothing new: every file was already loaded")
         marts = conn.execute(
             "select table_name, estimated_size from duckdb_tables() "
             "where schema_name = 'marts' order by table_name"
         ).fetchall()
-        customers = conn.execute("select count(*) from marts.dim_customers").fetchone()[0] if any(
-            name == "dim_customers" for name, _ in marts
-        ) else 0
+        customers = (
+            conn.execute("select count(*) from marts.dim_customers").fetchone()[0]
+            if any(name == "dim_customers" for name, _ in marts)
+            else 0
+        )
     lines.append(f"Customers (OneIDs) in marts.dim_customers: {customers}")
     lines.append("Marts: " + ", ".join(f"marts.{name}" for name, _ in marts))
     lines += [

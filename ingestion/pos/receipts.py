@@ -31,4 +31,5 @@ POS_RECEIPT_LINES = RawTableSpec(
     fields=FIELDS,
     read_file=read_pos_drop,
     row_rules=pos_receipt_line_rules,
+    identical_rows_are_duplicates=False,
 )

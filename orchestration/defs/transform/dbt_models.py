@@ -1,6 +1,8 @@
 """Every dbt model, seed and test as Dagster assets and checks (`dbt build`)."""
 
 import os
+import shutil
+import uuid
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -9,6 +11,7 @@ from orchestration.defs.resources import DBT_PROJECT_DIR, WarehouseResource
 from orchestration.defs.transform.translator import SiyuDbtTranslator
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+KEEP_RUN_ARTEFACTS = 5
 
 
 @dbt_assets(
@@ -19,9 +22,21 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 def siyu_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
+    settings = warehouse.settings()
     # dbt runs as a subprocess and finds the warehouse through its profile's env_var
-    os.environ.setdefault("SIYU_WAREHOUSE_PATH", str(warehouse.settings().warehouse_path))
-    yield from dbt.cli(["build"], context=context).stream()
+    os.environ.setdefault("SIYU_WAREHOUSE_PATH", str(settings.warehouse_path))
+    artefacts = settings.home / "dbt"
+    target = artefacts / f"{context.run_id}-{uuid.uuid4().hex[:6]}"
+    _prune_old_artefacts(artefacts)
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+
+
+def _prune_old_artefacts(folder) -> None:
+    if not folder.exists():
+        return
+    runs = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+    for old in runs[:-KEEP_RUN_ARTEFACTS]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 defs = dg.Definitions(assets=[siyu_dbt_models])

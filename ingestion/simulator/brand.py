@@ -1,0 +1,57 @@
+"""The demo brand 青禾: its shop, stores, guides, products and channel codes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BRAND = "青禾"
+SHOP_NAME = f"{BRAND}官方旗舰店"
+
+# One corp per brand, so external_userids are scoped to this id.
+CORP_ID = "ww5f3a2b7c9d1e4f60"
+
+STORES = ("SH001", "SH002", "HZ001", "BJ001")
+# Share of store customers who call each store home (Shanghai has two shops).
+STORE_WEIGHTS = np.array([0.30, 0.25, 0.25, 0.20])
+GUIDES_PER_STORE = 3
+ONLINE_GUIDES = tuple(f"online_guide{k}" for k in range(1, 4))
+
+PKGCARD_STATE = "pkgcard_tmall"
+
+
+def store_state(store: str) -> str:
+    """Channel code of the 活码 printed at a store's till."""
+    return f"store_{store}"
+
+
+def store_guide_userids(store_idx: int) -> tuple[str, ...]:
+    """WeCom userids of one store's guides, e.g. sh001_guide1."""
+    return tuple(f"{STORES[store_idx].lower()}_guide{k}" for k in range(1, GUIDES_PER_STORE + 1))
+
+
+def _ean13(body12: str) -> str:
+    # Real till SKUs are EAN-13 barcodes, so carry a valid check digit.
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+# (title without brand, price in cents, popularity weight)
+_CATALOGUE = (
+    ("高山乌龙茶 250g 罐装", 12900, 8),
+    ("桂花红茶 100g 罐装", 6900, 10),
+    ("玄米煎茶 茶包 20袋", 3900, 12),
+    ("冷萃冻干茶粉 12颗", 5900, 9),
+    ("燕麦奶 1L*6瓶", 7900, 7),
+    ("冻干柠檬片 120g", 2990, 11),
+    ("每日坚果 750g 30包", 9900, 8),
+    ("白桃乌龙 三角茶包 15袋", 3500, 10),
+    ("手作陶瓷茶具 一壶四杯", 29900, 3),
+    ("节日限定礼盒 茶+坚果", 19900, 4),
+)
+
+PRODUCT_TITLES = np.array([f"{BRAND} {title}" for title, _, _ in _CATALOGUE])
+PRODUCT_PRICE_CENTS = np.array([price for _, price, _ in _CATALOGUE], dtype=np.int64)
+PRODUCT_WEIGHTS = np.array([w for _, _, w in _CATALOGUE], dtype=float) / sum(
+    w for _, _, w in _CATALOGUE
+)
+PRODUCT_SKUS = np.array([_ean13(f"6975123{i + 1:05d}") for i in range(len(_CATALOGUE))])

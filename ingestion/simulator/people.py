@@ -1,0 +1,222 @@
+"""Persons of the demo brand and every identifier each one carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import phones as ph
+from .brand import STORE_WEIGHTS
+from .text import BASE64URL, cat, choice, draw_unique, ints, pick, random_tokens
+
+TMALL_SHARE = 0.60  # persons first acquired on Tmall; the rest are store customers
+CROSS_SHARE = 0.10  # Tmall persons who also visit a store, and store persons who also buy online
+MEMBER_SHARE = 0.70  # store customers holding a member card
+UNIONID_SHARE = 0.70  # persons whose WeChat is bound to the brand's open-platform account
+
+# Most common surnames, weighted roughly by population share.
+_SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
+)
+_SURNAME_WEIGHTS = np.array(
+    [7.1, 7.0, 6.8, 5.4, 4.5, 3.1, 2.2, 2.1, 2.0, 1.9] + [1.2] * 10 + [0.7] * (len(_SURNAMES) - 20)
+)
+_GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲丹宇浩凯晨欣怡婷雪琳颖倩佳嘉子梓涵轩雨萱"
+    "思博文俊宁悦瑶琪晓慧鑫睿可馨诗一妍彤泽辰铭昊"
+)
+_NICK_HEAD = ("小", "阿", "大")
+_NICK_MIDDLE = (
+    "爱购物",
+    "爱喝茶",
+    "的小店",
+    "想变美",
+    "不熬夜",
+    "要发光",
+    "爱吃瓜",
+    "的日常",
+    "买买买",
+    "种草机",
+    "在路上",
+    "慢生活",
+)
+_WECHAT_NICKS = (
+    "Lily",
+    "Amy",
+    "Coco",
+    "Momo",
+    "Vivian",
+    "Lucky",
+    "小太阳",
+    "阳光明媚",
+    "岁月静好",
+    "静待花开",
+    "一路向北",
+    "微笑向暖",
+    "安然",
+    "向日葵",
+    "听风",
+    "清风徐来",
+    "木子",
+    "知足常乐",
+    "🌸花开半夏",
+    "🍵茶茶",
+    "A. 王小姐",
+    "橙子🍊",
+)
+# (province, city, districts): the first token of an address is its province.
+_PLACES = (
+    ("浙江省", "杭州市", ("西湖区", "拱墅区", "上城区", "滨江区", "余杭区")),
+    ("浙江省", "宁波市", ("鄞州区", "海曙区", "江北区")),
+    ("上海市", "上海市", ("浦东新区", "徐汇区", "静安区", "闵行区", "黄浦区")),
+    ("北京市", "北京市", ("朝阳区", "海淀区", "东城区", "丰台区")),
+    ("江苏省", "南京市", ("鼓楼区", "玄武区", "建邺区")),
+    ("江苏省", "苏州市", ("姑苏区", "工业园区", "吴中区")),
+    ("广东省", "广州市", ("天河区", "越秀区", "海珠区", "番禺区")),
+    ("广东省", "深圳市", ("南山区", "福田区", "宝安区", "龙岗区")),
+    ("四川省", "成都市", ("武侯区", "锦江区", "高新区")),
+    ("湖北省", "武汉市", ("洪山区", "江汉区", "武昌区")),
+    ("山东省", "青岛市", ("市南区", "崂山区", "黄岛区")),
+    ("福建省", "厦门市", ("思明区", "湖里区")),
+    ("湖南省", "长沙市", ("岳麓区", "天心区", "开福区")),
+    ("陕西省", "西安市", ("雁塔区", "碑林区")),
+    ("重庆市", "重庆市", ("渝中区", "江北区", "南岸区")),
+    ("天津市", "天津市", ("和平区", "南开区")),
+    ("安徽省", "合肥市", ("蜀山区", "包河区")),
+    ("广西壮族自治区", "南宁市", ("青秀区", "西乡塘区")),
+)
+_PLACE_WEIGHTS = np.array([8, 3, 10, 8, 5, 4, 7, 7, 5, 4, 3, 2, 3, 3, 3, 2, 2, 1], dtype=float)
+_STREETS = (
+    "文三路",
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "文化路",
+    "长江路",
+    "新华路",
+    "学院路",
+    "朝阳路",
+    "滨江大道",
+)
+
+
+@dataclass(frozen=True)
+class People:
+    """One row per person; arrays are aligned on the person index."""
+
+    person_id: np.ndarray
+    acquisition: np.ndarray  # "tmall" or "store"
+    phone: np.ndarray  # int64, 11 digits
+    name: np.ndarray
+    wechat_name: np.ndarray
+    address: np.ndarray
+    nick: np.ndarray  # Tmall buyer nick (every person has one; only buyers use it)
+    buys_tmall: np.ndarray
+    visits_store: np.ndarray
+    home_store: np.ndarray  # store index, -1 when the person never visits a store
+    member: np.ndarray
+    card: np.ndarray  # "" for non-members
+    unionid: np.ndarray  # "" when the open-platform binding is missing
+    external_userid: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.person_id)
+
+
+def _names(rng: np.random.Generator, n: int) -> np.ndarray:
+    surname = pick(_SURNAMES, choice(rng, _SURNAME_WEIGHTS, n))
+    first = pick(_GIVEN, rng.integers(0, len(_GIVEN), size=n))
+    second = pick(_GIVEN, rng.integers(0, len(_GIVEN), size=n))
+    return cat(surname, first, np.where(rng.random(n) < 0.7, second, ""))
+
+
+def _nicks(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unique nicks: half `tb` + 9–10 digits, half `小王爱购物88` style."""
+
+    def draw(k: int) -> np.ndarray:
+        tb_len = rng.integers(9, 11, size=k)
+        tb = cat("tb", ints(rng.integers(10 ** (tb_len - 1), 10**tb_len)))
+        digits_len = rng.integers(2, 5, size=k)
+        chinese = cat(
+            pick(_NICK_HEAD, rng.integers(0, len(_NICK_HEAD), size=k)),
+            pick(_SURNAMES, rng.integers(0, len(_SURNAMES), size=k)),
+            pick(_NICK_MIDDLE, rng.integers(0, len(_NICK_MIDDLE), size=k)),
+            ints(rng.integers(10 ** (digits_len - 1), 10**digits_len)),
+        )
+        return np.where(rng.random(k) < 0.5, tb, chinese).astype("U16")
+
+    return draw_unique(draw, n)
+
+
+def _addresses(rng: np.random.Generator, n: int) -> np.ndarray:
+    place = choice(rng, _PLACE_WEIGHTS, n)
+    province = pick([p for p, _, _ in _PLACES], place)
+    city = pick([c for _, c, _ in _PLACES], place)
+    district_pos = rng.integers(0, 1000, size=n)
+    n_districts = np.array([len(d) for _, _, d in _PLACES])[place]
+    flat = [d for _, _, ds in _PLACES for d in ds]
+    offset = np.cumsum([0] + [len(d) for _, _, d in _PLACES])[place]
+    district = pick(flat, offset + district_pos % n_districts)
+    street = pick(_STREETS, rng.integers(0, len(_STREETS), size=n))
+    number = ints(rng.integers(1, 800, size=n))
+    room = cat(
+        " ", ints(rng.integers(1, 30, size=n)), "幢", ints(rng.integers(101, 2800, size=n)), "室"
+    )
+    return cat(
+        province,
+        " ",
+        city,
+        " ",
+        district,
+        " ",
+        street,
+        number,
+        "号",
+        np.where(rng.random(n) < 0.6, room, ""),
+    )
+
+
+def make_people(rng: np.random.Generator, n: int) -> People:
+    """Draw n persons: channel, stores, membership and all identifiers."""
+    width = max(7, len(str(n)))
+    person_id = cat("P", ints(np.arange(1, n + 1), width))
+    tmall_acquired = rng.random(n) < TMALL_SHARE
+    cross = rng.random(n) < CROSS_SHARE
+    buys_tmall = tmall_acquired | cross
+    visits_store = ~tmall_acquired | cross
+    home_store = np.where(visits_store, choice(rng, STORE_WEIGHTS, n), -1)
+    member = visits_store & (rng.random(n) < MEMBER_SHARE)
+
+    card = np.full(n, "", dtype="U11")
+    card_numbers = draw_unique(lambda k: rng.integers(10**9, 10**10, size=k), int(member.sum()))
+    card[member] = cat("M", ints(card_numbers, 10))
+
+    has_unionid = rng.random(n) < UNIONID_SHARE
+    unionid = cat("o", draw_unique(lambda k: random_tokens(rng, k, 27, BASE64URL), n))
+    external_userid = cat("wm", draw_unique(lambda k: random_tokens(rng, k, 30), n))
+    phone = ph.unique_phones(rng, n)
+    names = _names(rng, n)
+    nickname = pick(_WECHAT_NICKS, rng.integers(0, len(_WECHAT_NICKS), size=n))
+    wechat_name = np.where(rng.random(n) < 0.45, names, nickname)
+    address = _addresses(rng, n)
+    nick = _nicks(rng, n)
+    return People(
+        person_id=person_id,
+        acquisition=np.where(tmall_acquired, "tmall", "store"),
+        phone=phone,
+        name=names,
+        wechat_name=wechat_name,
+        address=address,
+        nick=nick,
+        buys_tmall=buys_tmall,
+        visits_store=visits_store,
+        home_store=home_store,
+        member=member,
+        card=card,
+        unionid=np.where(has_unionid, unionid, ""),
+        external_userid=external_userid,
+    )
