@@ -7,6 +7,10 @@ export SIYU_HOME
 DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 
+# sqlfluff's dbt templater opens a warehouse connection; give it a throwaway file
+LINT_SQL = SIYU_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
+	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+
 .PHONY: run test bench lint format manifest dev validate clean-data setup
 
 setup: $(VENV)/.installed
@@ -29,7 +33,7 @@ run: manifest
 test: manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+	$(LINT_SQL)
 	$(BIN)/pytest
 
 validate: manifest
@@ -45,12 +49,13 @@ bench: manifest
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+	$(LINT_SQL)
 
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/sqlfluff fix $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+	SIYU_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
+		$(BIN)/sqlfluff fix $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 
 clean-data:
 	rm -rf $(SIYU_HOME)

@@ -59,7 +59,7 @@ def resolve_oneids(conn: duckdb.DuckDBPyConnection) -> ResolutionSummary:
     return ResolutionSummary(
         identifiers=int(node_count),
         edges=len(left),
-        customers=int(len(np.unique(labels))) if node_count else 0,
+        customers=len(np.unique(labels)) if node_count else 0,
         largest_cluster=int(sizes.max()),
     )
 

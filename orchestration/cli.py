@@ -1,8 +1,7 @@
 """`siyu`: the command line a data engineer starts with (`siyu run`, `siyu prepare-home`)."""
 
-from __future__ import annotations
-
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -52,17 +51,20 @@ def run_nightly(settings: Settings) -> int:
     log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     progress = logging.getLogger("siyu.progress")
     progress.handlers.clear()
-    progress.addHandler(ProgressHandler(sys.stdout))
+    terminal = ProgressHandler(sys.stdout)
+    progress.addHandler(terminal)
     log_file = log_path.open("w", encoding="utf-8")
     progress.addHandler(ProgressHandler(log_file))
 
     started = time.monotonic()
     job = defs.resolve_job_def("nightly")
-    with DagsterInstance.get() as instance:
+    # dbt's own output goes to the run log; the terminal shows one line per step
+    with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
         result = job.execute_in_process(
             instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
         )
     summary = build_summary(settings, result.run_id, result.success, time.monotonic() - started)
+    summary += f"\nAsset checks passed: {terminal.checks_passed}"
     print(summary)
     log_file.write(summary + "\n")
     log_file.close()

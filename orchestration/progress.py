@@ -1,7 +1,5 @@
 """A terse progress logger for the command line: one line per step and per check, no values."""
 
-from __future__ import annotations
-
 import logging
 import sys
 import time
@@ -22,6 +20,7 @@ class ProgressHandler(logging.Handler):
         super().__init__()
         self.stream = stream or sys.stdout
         self.started = time.monotonic()
+        self.checks_passed = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", {}) or {}
@@ -33,13 +32,23 @@ class ProgressHandler(logging.Handler):
         subject = meta.get("step_key") or ""
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            verdict = "passed" if evaluation.passed else "FAILED"
+            if evaluation.passed:
+                self.checks_passed += 1
+                return  # only failures are worth a line; the summary counts the rest
+            verdict = "FAILED"
             subject = f"{evaluation.asset_check_key.name} on "
             subject += f"{evaluation.asset_key.to_user_string()}: {verdict}"
         elif event.event_type_value == "STEP_FAILURE":
-            subject += f": {event.event_specific_data.error.message.strip().splitlines()[-1]}"
+            subject += f": {root_cause(event.event_specific_data.error)}"
         self.stream.write(f"[{elapsed:6.1f}s] {label} {subject}\n")
         self.stream.flush()
+
+
+def root_cause(error) -> str:
+    """The user-facing message under Dagster's wrapper errors."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[-1]
 
 
 @dg.logger(description="One line per step and per asset check, for `siyu run`.")

@@ -1,7 +1,5 @@
 """Resources shared by every asset: the warehouse file and the dbt CLI, from settings."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 

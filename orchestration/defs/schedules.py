@@ -10,7 +10,6 @@ nightly_job = dg.define_asset_job(
     description="Land every source, resolve OneID, build staging, customers and marts.",
     # one process for all steps: a process per step costs ~1 s each on 2 cores
     executor_def=dg.in_process_executor,
-    logger_defs={"console": dg.colored_console_logger, "progress": progress_logger},
 )
 
 nightly_schedule = dg.ScheduleDefinition(
@@ -20,4 +19,9 @@ nightly_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-defs = dg.Definitions(jobs=[nightly_job], schedules=[nightly_schedule])
+defs = dg.Definitions(
+    jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    # `siyu run` picks "progress"; runs launched by the schedule or the UI keep "console"
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+)

@@ -1,0 +1,56 @@
+with
+
+source as (
+
+    select * from {{ source('wecom', 'contact_events') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by external_userid, guide_userid, change_type, event_at_epoch
+            order by _loaded_at desc, _source_file desc, _row_number desc
+        ) as load_rank
+    from source
+
+),
+
+latest as (
+
+    select * from ranked
+    where load_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        external_userid,
+        guide_userid,
+        corp_id,
+
+        ---------- event
+        event as event_type,
+        change_type,
+        nullif(trim(state), '') as state,
+
+        ---------- timestamps
+        event_at_epoch,
+        {{ epoch_to_local_timestamp('event_at_epoch') }} as event_at,
+        {{ to_business_date(epoch_to_local_timestamp('event_at_epoch')) }} as event_date,
+
+        ---------- lineage
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

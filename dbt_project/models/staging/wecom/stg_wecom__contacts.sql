@@ -1,0 +1,55 @@
+with
+
+source as (
+
+    select * from {{ source('wecom', 'contacts') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by snapshot_date, external_userid, guide_userid
+            order by _loaded_at desc, _source_file desc, _row_number desc
+        ) as load_rank
+    from source
+
+),
+
+latest as (
+
+    select * from ranked
+    where load_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        snapshot_date,
+        external_userid,
+        guide_userid,
+        nullif(trim(unionid), '') as unionid,
+        remark_phone_hashes,
+
+        ---------- relationship
+        contact_type,
+        add_way,
+        nullif(trim(state), '') as state,
+        added_at_epoch,
+        {{ epoch_to_local_timestamp('added_at_epoch') }} as added_at,
+
+        ---------- lineage
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

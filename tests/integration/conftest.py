@@ -1,0 +1,69 @@
+"""A small generated brand run through the real pipeline: DuckDB file, dbt, Dagster."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.pseudonymise import load_key
+from ingestion.settings import Settings, load_settings
+from ingestion.simulator import simulate_brand
+
+DEMO_CUSTOMERS = 800
+DEMO_DAYS = 45
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+
+    @property
+    def sources(self) -> Path:
+        return self.settings.sources_dir
+
+    @property
+    def ground_truth(self) -> Path:
+        return self.settings.sources_dir / "_ground_truth"
+
+    def run(self):
+        from dagster import DagsterInstance
+
+        from orchestration.definitions import defs
+
+        with DagsterInstance.get() as instance:
+            return defs.resolve_job_def("nightly").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+
+    def query(self, sql: str, params=None):
+        with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as conn:
+            return conn.execute(sql, params or {}).fetchall()
+
+    def table_digest(self, table: str) -> str:
+        rows = self.query(f"select * from {table} order by all")
+        return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+    def key(self):
+        return load_key(is_demo=True, secrets_dir=self.settings.secrets_dir)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    home = tmp_path_factory.mktemp("siyu_home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SIYU_HOME", str(home))
+        env.setenv("SIYU_MODE", "demo")
+        env.setenv("SIYU_WAREHOUSE_PATH", str(home / "warehouse" / "siyu.duckdb"))
+        env.setenv("DAGSTER_HOME", str(home / "dagster"))
+        env.delenv("SIYU_PSEUDONYMISATION_KEY", raising=False)
+        env.delenv("SIYU_SOURCES_DIR", raising=False)
+        settings = load_settings()
+        from orchestration.cli import prepare_home
+
+        prepare_home(settings)
+        simulate_brand(settings.sources_dir, customers=DEMO_CUSTOMERS, days=DEMO_DAYS, seed=7)
+        yield Pipeline(settings)
