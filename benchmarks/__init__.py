@@ -1,0 +1,1 @@
+"""`make bench`: the pipeline at brand scale, timed stage by stage."""

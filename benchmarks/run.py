@@ -1,0 +1,117 @@
+"""Simulate a brand, run the full nightly build, then a run with nothing new; write the figures.
+
+Each stage runs in its own process so that its wall time and peak memory are its own. Repeat
+with --repeat N to report medians: the machines are shared and timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+REPORT = REPO / "docs" / "benchmarks.md"
+
+
+def run_stage(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (GB) of one child process, from its own rusage."""
+    started = time.monotonic()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return time.monotonic() - started, usage.ru_maxrss / 1024 / 1024
+
+
+def step_durations(dagster_home: Path) -> dict[str, float]:
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=2)[-1]  # the full build, not the rerun
+        starts, durations = {}, {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type_value == "STEP_START":
+                starts[event.step_key] = record.timestamp
+            elif event.event_type_value == "STEP_SUCCESS":
+                durations[event.step_key] = record.timestamp - starts[event.step_key]
+    return durations
+
+
+def one_round(customers: int, days: int, home: Path) -> dict[str, tuple[float, float]]:
+    shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "SIYU_HOME": str(home), "SIYU_MODE": "demo"}
+    env.pop("SIYU_WAREHOUSE_PATH", None)
+    env.pop("DAGSTER_HOME", None)
+    sources = home / "sources"
+    figures = {}
+    figures["simulate"] = run_stage(
+        [str(BIN / "python"), "-m", "ingestion.simulator", "--out", str(sources),
+         "--customers", str(customers), "--days", str(days)],
+        env,
+    )  # fmt: skip
+    figures["full nightly build"] = run_stage([str(BIN / "siyu"), "run"], env)
+    figures["rerun, nothing new"] = run_stage([str(BIN / "siyu"), "run"], env)
+    return figures
+
+
+def write_report(customers, days, rounds, steps) -> None:
+    cores = os.cpu_count()
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
+        f"{memory_gb:.0f} GB RAM, Python {platform.python_version()}. "
+        f"Brand: {customers:,} customers over {days} days (demo simulator, seed 42). "
+        f"Medians of {len(rounds)} round(s); peak RSS is the largest process of the stage.",
+        "",
+        "| stage | wall time (s) | peak RSS (GB) |",
+        "|---|---|---|",
+    ]
+    for stage in rounds[0]:
+        wall = statistics.median(r[stage][0] for r in rounds)
+        peak = max(r[stage][1] for r in rounds)
+        lines.append(f"| {stage} | {wall:.1f} | {peak:.2f} |")
+    lines += ["", "Steps of the full nightly build (last round, seconds):", "", "| step | s |"]
+    lines.append("|---|---|")
+    lines += [f"| {step} | {seconds:.1f} |" for step, seconds in sorted(steps.items())]
+    lines += [
+        "",
+        "Rerun with `make bench` (`BENCH_CUSTOMERS`, `BENCH_DAYS`, `BENCH_REPEAT` to change "
+        "the size and the number of rounds).",
+        "",
+    ]
+    REPORT.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 1_000_000))
+    )
+    parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 120)))
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
+    args = parser.parse_args()
+    home = Path(os.environ.get("SIYU_HOME", REPO / "data")) / "bench"
+    rounds = [one_round(args.customers, args.days, home) for _ in range(args.repeat)]
+    write_report(args.customers, args.days, rounds, step_durations(home / "dagster"))
+    print(REPORT.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
