@@ -77,7 +77,8 @@ def write_report(customers, days, rounds, steps) -> None:
         f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
         f"{memory_gb:.0f} GB RAM, Python {platform.python_version()}. "
         f"Brand: {customers:,} customers over {days} days (demo simulator, seed 42). "
-        f"Medians of {len(rounds)} round(s); peak RSS is the largest process of the stage.",
+        f"Medians of {len(rounds)} round(s). Peak RSS is that of the stage's own process; "
+        "the dbt subprocess a nightly run starts is not included.",
         "",
         "| stage | wall time (s) | peak RSS (GB) |",
         "|---|---|---|",
