@@ -13,6 +13,8 @@ import pandas as pd
 
 from ingestion.pseudonymise import is_mainland_mobile, normalise_phones
 
+TEXT = "string[pyarrow]"  # Arrow-backed strings: vectorised strip/replace, not a Python loop
+
 
 class Kind(Enum):
     TEXT = "text"  # kept as text
@@ -74,9 +76,10 @@ class ParseFailure:
 
 
 def _blank_to_na(text: pd.Series) -> pd.Series:
-    stripped = text.astype("string").str.strip()
+    stripped = text.astype(TEXT).str.strip()
     # Excel-safe exports wrap long numbers as ="3429…" so that they are not shown as 3.4E+18
-    stripped = stripped.str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip()
+    if stripped.str.startswith('="').any():
+        stripped = stripped.str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip()
     return stripped.mask(stripped == "")
 
 

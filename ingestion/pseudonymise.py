@@ -73,7 +73,7 @@ def load_key(*, is_demo: bool, secrets_dir: Path, environ: dict[str, str] | None
 
 def normalise_phones(raw: pd.Series) -> pd.Series:
     """Mainland mobile as 11 digits; None when empty. Unparseable values stay as typed."""
-    text = raw.astype("string").str.translate(_FULLWIDTH).str.strip()
+    text = raw.astype("string[pyarrow]").str.translate(_FULLWIDTH).str.strip()
     digits = text.str.replace(r"[\s\-()]", "", regex=True)
     digits = digits.str.replace(rf"^(?:\+86|0086|86)({MAINLAND_MOBILE})$", r"\1", regex=True)
     return digits.mask(digits == "")
