@@ -77,8 +77,8 @@ def write_report(customers, days, rounds, steps) -> None:
         f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
         f"{memory_gb:.0f} GB RAM, Python {platform.python_version()}. "
         f"Brand: {customers:,} customers over {days} days (demo simulator, seed 42). "
-        f"Medians of {len(rounds)} round(s). Peak RSS is that of the stage's own process; "
-        "the dbt subprocess a nightly run starts is not included.",
+        f"Medians of {len(rounds)} round(s). Peak RSS is the largest of the stage's process "
+        "and the processes it waited for (the dbt subprocess of a nightly run included).",
         "",
         "| stage | wall time (s) | peak RSS (GB) |",
         "|---|---|---|",
@@ -91,6 +91,9 @@ def write_report(customers, days, rounds, steps) -> None:
     lines.append("|---|---|")
     lines += [f"| {step} | {seconds:.1f} |" for step, seconds in sorted(steps.items())]
     lines += [
+        "",
+        "Not measured yet: the lower bound (DuckDB reading every raw input once), a next-day "
+        "run with one new day of data, and splink / lifetimes side by side.",
         "",
         "Rerun with `make bench` (`BENCH_CUSTOMERS`, `BENCH_DAYS`, `BENCH_REPEAT` to change "
         "the size and the number of rounds).",
