@@ -48,19 +48,18 @@ def resolve_oneids(conn: duckdb.DuckDBPyConnection) -> ResolutionSummary:
     graph = coo_matrix(
         (np.ones(len(left), dtype=np.int8), (left, right)), shape=(node_count, node_count)
     )
-    _, labels = connected_components(graph, directed=False)
+    customers, labels = connected_components(graph, directed=False)
     components = pd.DataFrame({"node_id": np.arange(node_count), "component": labels})
     conn.register("identity_components", components)
     try:
         _write_oneid_map(conn)
     finally:
         conn.unregister("identity_components")
-    sizes = np.bincount(labels) if node_count else np.array([0])
     return ResolutionSummary(
         identifiers=int(node_count),
         edges=len(left),
-        customers=len(np.unique(labels)) if node_count else 0,
-        largest_cluster=int(sizes.max()),
+        customers=int(customers),
+        largest_cluster=int(np.bincount(labels).max()) if node_count else 0,
     )
 
 

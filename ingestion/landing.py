@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,17 @@ class RawTableSpec:
     @property
     def landed_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.kind is not Kind.DROP)
+
+    @cached_property
+    def column_presence(self) -> pa.DataFrameSchema:
+        """pandera's check that every required column of the platform's file is there."""
+        return pa.DataFrameSchema(
+            {f.source: pa.Column(required=True, nullable=True) for f in self.fields if f.required}
+        )
+
+    @cached_property
+    def source_names(self) -> dict[str, str]:
+        return {f.raw: f.source for f in self.fields}
 
     def files(self, sources_root: Path) -> list[Path]:
         return sorted((sources_root / self.source_dir).glob(self.file_glob))
@@ -158,46 +170,45 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
     params = {"load_id": load_id}
     _insert_good(conn, spec, parsed[~bad & ~duplicate], catalogue, key, params)
     _insert_quarantine(conn, spec, parsed[bad], reasons, catalogue, key, params)
-    counts = pd.DataFrame(
-        {FILE_INDEX: parsed[FILE_INDEX], "bad": bad, "duplicate": duplicate & ~bad}
-    ).groupby(FILE_INDEX)
-    rows_in, bad_rows, duplicates = counts.size(), counts["bad"].sum(), counts["duplicate"].sum()
-    reports = []
-    for index, new_file in enumerate(files):
-        total = int(rows_in.get(index, 0))
-        quarantined, repeated = int(bad_rows.get(index, 0)), int(duplicates.get(index, 0))
-        result = FileReport(
+    counts = (
+        pd.DataFrame({FILE_INDEX: parsed[FILE_INDEX], "bad": bad, "duplicate": duplicate & ~bad})
+        .groupby(FILE_INDEX)
+        .agg(rows_in=("bad", "size"), quarantined=("bad", "sum"), duplicate=("duplicate", "sum"))
+        .reindex(catalogue[FILE_INDEX], fill_value=0)
+    )
+    reports = [
+        FileReport(
             file=new_file.relative,
-            rows_in=total,
-            rows_loaded=total - quarantined - repeated,
-            rows_quarantined=quarantined,
-            rows_duplicate=repeated,
+            rows_in=int(row.rows_in),
+            rows_loaded=int(row.rows_in - row.quarantined - row.duplicate),
+            rows_quarantined=int(row.quarantined),
+            rows_duplicate=int(row.duplicate),
         )
+        for new_file, row in zip(files, counts.itertuples(), strict=True)
+    ]
+    manifest = catalogue.assign(
+        rows_in=[r.rows_in for r in reports],
+        rows_loaded=[r.rows_loaded for r in reports],
+        rows_quarantined=[r.rows_quarantined for r in reports],
+        rows_duplicate=[r.rows_duplicate for r in reports],
+    )
+    conn.register("manifest_rows", manifest)
+    try:
         conn.execute(
-            "insert into raw._load_manifest values ($sha, $raw_table, $file, $load_id, "
-            "$rows_in, $loaded, $quarantined, $duplicate, current_timestamp)",
-            {
-                "sha": new_file.sha,
-                "raw_table": spec.name,
-                "file": new_file.relative,
-                "load_id": load_id,
-                "rows_in": result.rows_in,
-                "loaded": result.rows_loaded,
-                "quarantined": result.rows_quarantined,
-                "duplicate": result.rows_duplicate,
-            },
+            "insert into raw._load_manifest select _file_sha256, $raw_table, _source_file, "
+            "$load_id, rows_in, rows_loaded, rows_quarantined, rows_duplicate, current_timestamp "
+            "from manifest_rows",
+            {"raw_table": spec.name, "load_id": load_id},
         )
-        reports.append(result)
+    finally:
+        conn.unregister("manifest_rows")
     return reports
 
 
 def _check_columns(spec: RawTableSpec, source: pd.DataFrame, relative: str) -> None:
-    """pandera's column-presence check; a missing required column blocks the whole load."""
-    presence = pa.DataFrameSchema(
-        {f.source: pa.Column(required=True, nullable=True) for f in spec.fields if f.required}
-    )
+    """A missing required column blocks the whole load."""
     try:
-        presence.validate(source.head(0), lazy=True)
+        spec.column_presence.validate(source.head(0), lazy=True)
     except pa.errors.SchemaErrors as errors:
         missing = errors.failure_cases.query("check == 'column_in_dataframe'")["failure_case"]
         raise MissingColumnError(relative, str(missing.iloc[0]), spec.name) from None
@@ -235,13 +246,10 @@ def _apply_row_rules(spec: RawTableSpec, parsed: pd.DataFrame, reasons: dict, fi
                 f"raw.{spec.name}: rule {check} could not be evaluated on {files}"
             ) from None
         for case in cases.itertuples():
+            column = spec.source_names.get(case.column, case.column)
             reasons.setdefault(int(case.index), []).append(
-                (str(case.check), f"column '{_source_name(spec, case.column)}' fails {case.check}")
+                (str(case.check), f"column '{column}' fails {case.check}")
             )
-
-
-def _source_name(spec: RawTableSpec, raw: str) -> str:
-    return next((f.source for f in spec.fields if f.raw == raw), raw)
 
 
 def _duplicates(parsed: pd.DataFrame, reasons: dict, pending_rows: set[int]) -> pd.Series:

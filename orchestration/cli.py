@@ -53,21 +53,20 @@ def run_nightly(settings: Settings) -> int:
     progress.handlers.clear()
     terminal = ProgressHandler(sys.stdout)
     progress.addHandler(terminal)
-    log_file = log_path.open("w", encoding="utf-8")
-    progress.addHandler(ProgressHandler(log_file))
-
     started = time.monotonic()
     job = defs.resolve_job_def("nightly")
-    # dbt's own output goes to the run log; the terminal shows one line per step
-    with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
-        result = job.execute_in_process(
-            instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
-        )
-    summary = build_summary(settings, result.run_id, result.success, time.monotonic() - started)
-    summary += f"\nAsset checks passed: {terminal.checks_passed}"
+    with log_path.open("w", encoding="utf-8") as log_file:
+        progress.addHandler(ProgressHandler(log_file))
+        # dbt's own output goes to the run log; the terminal shows one line per step
+        with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
+            result = job.execute_in_process(
+                instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
+            )
+        seconds = time.monotonic() - started
+        summary = build_summary(settings, result.run_id, result.success, seconds)
+        summary += f"\nAsset checks passed: {terminal.checks_passed}"
+        log_file.write(summary + "\n")
     print(summary)
-    log_file.write(summary + "\n")
-    log_file.close()
     print(f"Log: {log_path}")
     return 0 if result.success else 1
 
@@ -91,17 +90,20 @@ def build_summary(settings: Settings, run_id: str, success: bool, seconds: float
         ]
         if not loads:
             lines.append("  nothing new: every file was already loaded")
-        marts = conn.execute(
-            "select table_name, estimated_size from duckdb_tables() "
-            "where schema_name = 'marts' order by table_name"
-        ).fetchall()
+        marts = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from duckdb_tables() "
+                "where schema_name = 'marts' order by table_name"
+            ).fetchall()
+        ]
         customers = (
             conn.execute("select count(*) from marts.dim_customers").fetchone()[0]
-            if any(name == "dim_customers" for name, _ in marts)
+            if "dim_customers" in marts
             else 0
         )
     lines.append(f"Customers (OneIDs) in marts.dim_customers: {customers}")
-    lines.append("Marts: " + ", ".join(f"marts.{name}" for name, _ in marts))
+    lines.append("Marts: " + ", ".join(f"marts.{name}" for name in marts))
     lines += [
         f"Warehouse: {settings.warehouse_path}",
         f"Sources:   {settings.sources_dir}",

@@ -11,7 +11,7 @@ _SHOWN = {
     "STEP_SUCCESS": "done ",
     "STEP_FAILURE": "FAIL ",
     "STEP_SKIPPED": "skip ",
-    "ASSET_CHECK_EVALUATION": "check",
+    "ASSET_CHECK_EVALUATION": "FAILED check",  # passed checks are only counted
 }
 
 
@@ -35,9 +35,9 @@ class ProgressHandler(logging.Handler):
             if evaluation.passed:
                 self.checks_passed += 1
                 return  # only failures are worth a line; the summary counts the rest
-            verdict = "FAILED"
-            subject = f"{evaluation.asset_check_key.name} on "
-            subject += f"{evaluation.asset_key.to_user_string()}: {verdict}"
+            subject = (
+                f"{evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()}"
+            )
         elif event.event_type_value == "STEP_FAILURE":
             subject += f": {root_cause(event.event_specific_data.error)}"
         self.stream.write(f"[{elapsed:6.1f}s] {label} {subject}\n")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 
 from .text import cat, choice, draw_unique, ints
@@ -80,9 +78,3 @@ def formatted(phones: np.ndarray, fmt: np.ndarray) -> np.ndarray:
 def varied(rng: np.random.Generator, phones: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Phones in a random mix of the hand-typed formats."""
     return formatted(phones, choice(rng, weights, len(phones)))
-
-
-def normalise(raw: str) -> str:
-    """11-digit form of a hand-typed phone (NFKC for full-width, strip +86, spaces, dashes)."""
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch.isdigit())
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits

@@ -10,13 +10,13 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from ingestion.pseudonymise import normalise_phone
 from ingestion.simulator import SimulationSummary, simulate_brand
 from ingestion.simulator.__main__ import main
 
@@ -156,11 +156,6 @@ def identity_map(root: Path) -> dict[tuple[str, str], str]:
         assert key not in mapping, f"identifier {key} belongs to two persons"
         mapping[key] = row["person_id"]
     return mapping
-
-
-def normalise_phone(raw: str) -> str:
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch.isdigit())
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def _phone_shape(raw: str) -> str:

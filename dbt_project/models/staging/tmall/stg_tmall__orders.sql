@@ -10,10 +10,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by order_no
-            order by _loaded_at desc, _source_file desc, _row_number desc
-        ) as load_rank
+        {{ latest_load_rank(['order_no']) }} as load_rank
     from source
 
 ),

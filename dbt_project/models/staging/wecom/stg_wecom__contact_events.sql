@@ -10,10 +10,9 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by external_userid, guide_userid, change_type, event_at_epoch
-            order by _loaded_at desc, _source_file desc, _row_number desc
-        ) as load_rank
+        {{ latest_load_rank(
+            ['external_userid', 'guide_userid', 'change_type', 'event_at_epoch']
+        ) }} as load_rank
     from source
 
 ),

@@ -10,10 +10,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by snapshot_date, external_userid, guide_userid
-            order by _loaded_at desc, _source_file desc, _row_number desc
-        ) as load_rank
+        {{ latest_load_rank(['snapshot_date', 'external_userid', 'guide_userid']) }} as load_rank
     from source
 
 ),
