@@ -19,16 +19,19 @@ TEXT = "string[pyarrow]"  # Arrow-backed strings: vectorised strip/replace, not 
 class Kind(Enum):
     TEXT = "text"  # kept as text
     AMOUNT = "amount"  # money such as ¥1,299.00 -> DECIMAL(18,2)
+    AMOUNT_FEN = "amount_fen"  # money in fen (分) as a whole number, as Douyin's APIs send it
+    BOOLEAN = "boolean"  # 是/否, true/false, 1/0, Y/N
     INTEGER = "integer"
-    TIMESTAMP = "timestamp"  # 'YYYY-MM-DD HH:MM:SS', Asia/Shanghai local
-    DATE = "date"  # 'YYYYMMDD', as in export folder names
+    TIMESTAMP = "timestamp"  # Asia/Shanghai local: 'YYYY-MM-DD HH:MM[:SS]', '/' or ISO 'T' too
+    DATE = "date"  # 'YYYYMMDD' (export folder names) or 'YYYY-MM-DD'
     EPOCH = "epoch"  # unix seconds
     PHONE = "phone"  # personal: normalised, then keyed-hashed
     PHONE_LIST = "phone_list"  # a list of phones (e.g. WeCom remark_mobiles), each hashed
     KEYED_ID = "keyed_id"  # personal identifier (e.g. a buyer nick): keyed-hashed
     PRESENCE = "presence"  # personal value of which only its presence is kept
     PROVINCE = "province"  # an address of which only the first token is kept
-    DROP = "drop"  # personal value that never lands (names, free text)
+    REDACTED_TEXT = "redacted_text"  # free text kept with phone/ID-like digit runs masked
+    DROP = "drop"  # personal value that never lands (names, addresses)
 
 
 PERSONAL_KINDS = {
@@ -44,6 +47,8 @@ HASHED_KINDS = {Kind.PHONE, Kind.KEYED_ID}
 SQL_TYPES = {
     Kind.TEXT: "VARCHAR",
     Kind.AMOUNT: "DECIMAL(18,2)",
+    Kind.AMOUNT_FEN: "DECIMAL(18,2)",
+    Kind.BOOLEAN: "BOOLEAN",
     Kind.INTEGER: "INTEGER",
     Kind.TIMESTAMP: "TIMESTAMP",
     Kind.DATE: "DATE",
@@ -53,7 +58,14 @@ SQL_TYPES = {
     Kind.KEYED_ID: "VARCHAR",
     Kind.PRESENCE: "BOOLEAN",
     Kind.PROVINCE: "VARCHAR",
+    Kind.REDACTED_TEXT: "VARCHAR",
 }
+_FULLWIDTH_NUMBER = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+# 7+ digits (allowing spaces/dashes inside) may be a phone, a card or an ID number: never kept
+_DIGIT_RUN = r"(?:\+?86[\s-]?)?\d(?:[\s-]?\d){6,}[\dXx]?"
+REDACTED = "[已脱敏]"
+_TRUE = {"是", "true", "1", "y", "yes", "已接通", "接通"}
+_FALSE = {"否", "false", "0", "n", "no", "未接通"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,14 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
     values = _blank_to_na(text)
     if field.kind in (Kind.TEXT, Kind.KEYED_ID):
         return values, None
+    if field.kind == Kind.REDACTED_TEXT:
+        masked = values.str.translate(_FULLWIDTH_NUMBER)
+        return masked.str.replace(_DIGIT_RUN, REDACTED, regex=True), None
+    if field.kind == Kind.BOOLEAN:
+        lowered = values.str.lower()
+        parsed = lowered.isin(_TRUE).mask(values.isna()).astype("boolean")
+        bad = values.notna() & ~lowered.isin(_TRUE | _FALSE)
+        return parsed.mask(bad), _failure(field, bad, "is not a yes/no value (是/否, true/false)")
     if field.kind == Kind.PRESENCE:
         return values.notna(), None
     if field.kind == Kind.PROVINCE:
@@ -99,22 +119,48 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
         bad = phones.notna() & ~is_mainland_mobile(phones)
         return phones.mask(bad), _failure(field, bad, "is not a mainland mobile number")
     if field.kind == Kind.AMOUNT:
-        cleaned = values.str.replace(r"[¥￥,，\s]", "", regex=True)
-        parsed = pd.to_numeric(cleaned, errors="coerce").round(2)
+        cleaned = values.str.translate(_FULLWIDTH_NUMBER).str.replace(r"[¥￥,\s]", "", regex=True)
+        parsed = pd.to_numeric(cleaned.str.replace(r"^元|元$", "", regex=True), errors="coerce")
+        parsed = parsed.round(2)
         return parsed, _failure(field, values.notna() & parsed.isna(), "is not an amount")
+    if field.kind == Kind.AMOUNT_FEN:
+        parsed = pd.to_numeric(values.str.translate(_FULLWIDTH_NUMBER), errors="coerce")
+        bad = (values.notna() & parsed.isna()) | (parsed.notna() & (parsed != parsed.round()))
+        return (parsed / 100).round(2).mask(bad), _failure(field, bad, "is not a whole fen amount")
     if field.kind in (Kind.INTEGER, Kind.EPOCH):
-        parsed = pd.to_numeric(values, errors="coerce")
+        parsed = pd.to_numeric(values.str.translate(_FULLWIDTH_NUMBER), errors="coerce")
         whole = parsed.isna() | (parsed == parsed.round())
         bad = (values.notna() & parsed.isna()) | ~whole
         return parsed.mask(bad).astype("Int64"), _failure(field, bad, "is not a whole number")
     if field.kind == Kind.TIMESTAMP:
-        parsed = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        parsed = _parse_local_times(values)
         bad = values.notna() & parsed.isna()
         return parsed, _failure(field, bad, "is not a time as YYYY-MM-DD HH:MM:SS")
     if field.kind == Kind.DATE:
-        parsed = pd.to_datetime(values, format="%Y%m%d", errors="coerce")
+        compact = values.str.replace(r"^(\d{4})[-/](\d{2})[-/](\d{2})$", r"\1\2\3", regex=True)
+        parsed = pd.to_datetime(compact, format="%Y%m%d", errors="coerce")
         return parsed, _failure(field, values.notna() & parsed.isna(), "is not a date as YYYYMMDD")
     raise ValueError(f"{field.kind} columns are not parsed")
+
+
+def _parse_local_times(values: pd.Series) -> pd.Series:
+    """Wall-clock Asia/Shanghai times; an ISO offset (+08:00, Z) is converted to that clock."""
+    text = values.str.replace("/", "-", regex=False).str.replace("T", " ", regex=False)
+    offset = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", expand=False)
+    text = text.str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True).str.replace(
+        r"^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2})$", r"\1:00", regex=True
+    )
+    parsed = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    shifted = offset.notna() & ~offset.isin(["+08:00", "+0800"])
+    if shifted.any():  # rare: only sources that speak UTC or another offset pay for this
+        exact = pd.to_datetime(
+            text[shifted] + offset[shifted].str.replace("Z", "+00:00"),
+            format="%Y-%m-%d %H:%M:%S%z",
+            errors="coerce",
+            utc=True,
+        )
+        parsed[shifted] = exact.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return parsed
 
 
 def _parse_phone_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
