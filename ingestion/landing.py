@@ -7,8 +7,10 @@ a manifest entry per file) or, when a file is blocked, nothing does.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -23,6 +25,19 @@ from ingestion.warehouse import ensure_raw_table, known_file_hashes
 
 ROW_NUMBER = "_row_number"
 FILE_INDEX = "_file_index"
+_PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")
+BUSINESS_TZ = "Asia/Shanghai"
+
+
+def file_date(path: Path, sources_root: Path) -> date:
+    """A file's daily partition: the first valid yyyymmdd in its path, else the day it arrived."""
+    for token in _PATH_DATE.findall(path.relative_to(sources_root).as_posix()):
+        try:
+            return datetime.strptime(token, "%Y%m%d").date()
+        except ValueError:
+            continue
+    arrived = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(BUSINESS_TZ)
+    return arrived.date()
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,8 @@ class RawTableSpec:
     # an identical row seen again in one load is a re-export overlap or a re-delivered callback;
     # off where identical rows are real (two equal lines on one receipt)
     identical_rows_are_duplicates: bool = True
+    # API sources: fetch one business day into files under source_dir before they are landed
+    extract_day: Callable[[Path, date], object] | None = None
 
     @property
     def landed_fields(self) -> tuple[Field, ...]:
@@ -54,8 +71,13 @@ class RawTableSpec:
     def source_names(self) -> dict[str, str]:
         return {f.raw: f.source for f in self.fields}
 
-    def files(self, sources_root: Path) -> list[Path]:
-        return sorted((sources_root / self.source_dir).glob(self.file_glob))
+    def files(self, sources_root: Path, days: tuple[date, date] | None = None) -> list[Path]:
+        """The files of this table, optionally only those whose date lies in [first, last]."""
+        found = sorted((sources_root / self.source_dir).glob(self.file_glob))
+        if days is None:
+            return found
+        first, last = days
+        return [path for path in found if first <= file_date(path, sources_root) <= last]
 
 
 @dataclass
@@ -113,7 +135,9 @@ def land(
     sources_root: Path,
     key: PseudonymisationKey,
     load_id: str,
+    days: tuple[date, date] | None = None,
 ) -> LoadReport:
+    """Land every new file of `spec` (only those dated within `days` when given)."""
     ensure_raw_table(conn, spec.name, spec.landed_fields)
     report = LoadReport(raw_table=spec.name, load_id=load_id)
     seen = known_file_hashes(conn)
@@ -121,7 +145,7 @@ def land(
     chunk: list[_NewFile] = []
     conn.begin()
     try:
-        for path in spec.files(sources_root):
+        for path in spec.files(sources_root, days):
             sha = file_sha256(path)
             if sha in seen:
                 report.files_skipped += 1
