@@ -7,10 +7,11 @@ import os
 import shutil
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.settings import Settings, load_settings
+from ingestion.sources import RAW_TABLES
 from ingestion.warehouse import connect
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +43,14 @@ def ensure_demo_sources(settings: Settings) -> None:
     )
 
 
-def run_nightly(settings: Settings) -> int:
-    from dagster import DagsterInstance
+def run_nightly(
+    settings: Settings, tags: dict[str, str] | None = None, raw_only: bool = False
+) -> int:
+    """Run the nightly job in this process over a partition range (default: every partition)."""
+    from dagster import AssetKey, DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.ingestion.partitions import full_range_tags
     from orchestration.progress import ProgressHandler
 
     log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -60,7 +65,13 @@ def run_nightly(settings: Settings) -> int:
         # dbt's own output goes to the run log; the terminal shows one line per step
         with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
-                instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
+                instance=instance,
+                run_config={"loggers": {"progress": {}}},
+                tags=tags or full_range_tags(),
+                asset_selection=[AssetKey(["raw", name]) for name in RAW_TABLES]
+                if raw_only
+                else None,
+                raise_on_error=False,
             )
         seconds = time.monotonic() - started
         summary = build_summary(settings, result.run_id, result.success, seconds)
@@ -117,13 +128,34 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the nightly job now (demo brand by default)")
     commands.add_parser("prepare-home", help="create SIYU_HOME and the Dagster instance folder")
+    backfill = commands.add_parser(
+        "backfill",
+        help="land the files (and API days) dated in a range, then rebuild what depends on them",
+    )
+    backfill.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
+    backfill.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
+    backfill.add_argument(
+        "--raw-only", action="store_true", help="only land the raw tables; leave the models"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     prepare_home(settings)
     if args.command == "prepare-home":
         return 0
+    if args.command == "backfill":
+        return backfill_range(settings, args.first, args.last, args.raw_only)
     ensure_demo_sources(settings)
     return run_nightly(settings)
+
+
+def backfill_range(settings: Settings, first: date, last: date, raw_only: bool) -> int:
+    from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, range_tags
+
+    keys = DAILY_PARTITIONS.get_partition_keys()
+    if last < first or first.isoformat() not in keys or last.isoformat() not in keys:
+        print(f"--from/--to must be partitions between {keys[0]} and {keys[-1]}, in order")
+        return 2
+    return run_nightly(settings, range_tags(first.isoformat(), last.isoformat()), raw_only)
 
 
 if __name__ == "__main__":

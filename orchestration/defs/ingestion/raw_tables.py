@@ -1,13 +1,19 @@
-"""One asset per raw table; its key equals the dbt source it feeds (raw/<source>__<table>)."""
+"""One asset per raw table; its key equals the dbt source it feeds (raw/<source>__<table>).
+
+Raw assets are daily-partitioned (see partitions.py) and take a whole partition range in one
+run, so a backfill of a year is one load, not 365.
+"""
 
 import dagster as dg
 
 from ingestion.landing import LoadReport, RawTableSpec, land
 from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
+from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, extraction_days, landing_days
 from orchestration.defs.resources import WarehouseResource
 
 QUARANTINE_CHECK = "quarantine_share_within_limit"
+CONSERVATION_CHECK = "rows_conserved_per_file"
 
 
 def raw_asset_key(spec: RawTableSpec) -> dg.AssetKey:
@@ -30,15 +36,49 @@ def quarantine_check_result(report: LoadReport, limit: float) -> dg.AssetCheckRe
     )
 
 
+def conservation_check_result(conn, spec: RawTableSpec, load_id: str) -> dg.AssetCheckResult:
+    """Recount what this load wrote: per file, rows in = loaded + quarantined + duplicate."""
+    (files, broken) = conn.execute(
+        """
+        with landed as (
+            select _file_sha256 as sha, count(*) as n from raw.{table}
+            where _load_id = $load_id group by 1
+        ),
+        quarantined as (
+            select file_sha256 as sha, count(distinct row_number) as n from raw._quarantine
+            where load_id = $load_id and raw_table = $table group by 1
+        )
+        select count(*), count(*) filter (
+            where m.rows_in != m.rows_loaded + m.rows_quarantined + m.rows_duplicate
+               or m.rows_loaded != coalesce(l.n, 0) or m.rows_quarantined != coalesce(q.n, 0)
+        )
+        from raw._load_manifest as m
+        left join landed as l on l.sha = m.file_sha256
+        left join quarantined as q on q.sha = m.file_sha256
+        where m.load_id = $load_id and m.raw_table = $table
+        """.replace("{table}", spec.name),
+        {"load_id": load_id, "table": spec.name},
+    ).fetchone()
+    return dg.AssetCheckResult(
+        check_name=CONSERVATION_CHECK,
+        passed=broken == 0,
+        metadata={"files_checked": files, "files_not_conserved": broken},
+    )
+
+
 def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
     key = raw_asset_key(spec)
+    fetched = "fetched from the API a day at a time, " if spec.extract_day else ""
 
     @dg.asset(
         key=key,
         group_name="ingestion",
         kinds={"duckdb", "python"},
-        description=f"Lands new files from {spec.source_dir}/ ({spec.file_glob}) in raw.{spec.name}"
-        " after pandera validation and pseudonymisation; bad rows go to raw._quarantine.",
+        description=f"Lands the files of {spec.source_dir}/ ({spec.file_glob}), {fetched}dated "
+        f"in the partition range, in raw.{spec.name} after pandera validation and "
+        "pseudonymisation; bad rows go to raw._quarantine.",
+        partitions_def=DAILY_PARTITIONS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         pool="duckdb_writer",
         check_specs=[
             dg.AssetCheckSpec(
@@ -47,18 +87,40 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
                 blocking=True,
                 description="Fails, and blocks downstream models, when this load quarantined "
                 "more than SIYU_MAX_QUARANTINE_SHARE of the rows it read.",
-            )
+            ),
+            dg.AssetCheckSpec(
+                CONSERVATION_CHECK,
+                asset=key,
+                blocking=True,
+                description="Every file of this load accounts for each of its rows: rows in = "
+                "rows loaded + rows quarantined + duplicate rows, recounted in the warehouse.",
+            ),
         ],
     )
     def _raw_table(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
+        partitions = context.partition_key_range
+        if spec.extract_day is not None:
+            for day in extraction_days(partitions):
+                context.log.info(
+                    f"{spec.name} {day}: {spec.extract_day(settings.sources_dir, day)}"
+                )
         with connect(settings.warehouse_path) as conn:
             report = land(
-                conn, spec, settings.sources_dir, warehouse.pseudonymisation_key(), context.run_id
+                conn,
+                spec,
+                settings.sources_dir,
+                warehouse.pseudonymisation_key(),
+                context.run_id,
+                days=landing_days(partitions),
             )
-        context.log.info(f"raw.{spec.name}: {report.as_metadata()}")
+            conservation = conservation_check_result(conn, spec, context.run_id)
+        context.log.info(
+            f"raw.{spec.name} {partitions.start}..{partitions.end}: {report.as_metadata()}"
+        )
         yield dg.MaterializeResult(metadata=report.as_metadata())
         yield quarantine_check_result(report, settings.max_quarantine_share)
+        yield conservation
 
     return _raw_table
 

@@ -1,0 +1,67 @@
+"""A sensor that notices files dropped in the source folders and lands them.
+
+It never opens the warehouse (an open reader would block the writer): new files are those whose
+inode change time is past the cursor, which a copy or a move always sets, even `cp -p`. Files it
+requests that were already landed are skipped by content hash, so a false alarm costs a scan.
+"""
+
+import json
+from collections import defaultdict
+from datetime import date
+
+import dagster as dg
+
+from ingestion.landing import RawTableSpec, file_date
+from ingestion.settings import load_settings
+from ingestion.sources import ALL_SPECS
+from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, range_tags
+
+SENSOR_INTERVAL_SECONDS = 60
+
+
+def _partition_key(day: date) -> str:
+    """Clamp to the partition range: the edge partitions are open-ended when landed."""
+    first = DAILY_PARTITIONS.get_first_partition_key()
+    last = DAILY_PARTITIONS.get_last_partition_key()
+    return min(max(day.isoformat(), first), last)
+
+
+def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
+    """Per raw table, the partition keys of files changed after `since_ns`; and the newest ctime."""
+    days: dict[str, set[str]] = defaultdict(set)
+    newest = since_ns
+    for spec in specs:
+        for path in spec.files(sources_root):
+            changed = path.stat().st_ctime_ns
+            if changed > since_ns:
+                days[spec.name].add(_partition_key(file_date(path, sources_root)))
+                newest = max(newest, changed)
+    return days, newest
+
+
+@dg.sensor(
+    name="new_source_files",
+    job_name="nightly",
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Lands files dropped in the source folders (not the API sources, which the "
+    "nightly run fetches): one run per raw table covering the dates of its new files.",
+)
+def new_source_files_sensor(context: dg.SensorEvaluationContext):
+    settings = load_settings()
+    state = json.loads(context.cursor) if context.cursor else {"ctime_ns": 0}
+    drops = [spec for spec in ALL_SPECS if spec.extract_day is None]
+    if not settings.sources_dir.exists():
+        return dg.SkipReason(f"{settings.sources_dir} does not exist yet")
+    days, newest = new_drops(drops, settings.sources_dir, state["ctime_ns"])
+    if not days:
+        return dg.SkipReason("no new files")
+    context.update_cursor(json.dumps({"ctime_ns": newest}))
+    return [
+        dg.RunRequest(
+            run_key=f"{table}:{newest}",
+            asset_selection=[dg.AssetKey(["raw", table])],
+            tags=range_tags(min(keys), max(keys)),
+        )
+        for table, keys in sorted(days.items())
+    ]
