@@ -21,6 +21,7 @@ import pandera.pandas as pa
 from ingestion.errors import LoadBlockedError, MissingColumnError
 from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_column
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
+from ingestion.readers import ROW_PROBLEM
 from ingestion.warehouse import ensure_raw_table, known_file_hashes
 
 ROW_NUMBER = "_row_number"
@@ -240,6 +241,9 @@ def _check_columns(spec: RawTableSpec, source: pd.DataFrame, relative: str) -> N
 
 def _parse(spec: RawTableSpec, source: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list]]:
     reasons: dict[int, list[tuple[str, str]]] = {}
+    if ROW_PROBLEM in source:
+        for row, problem in source[ROW_PROBLEM].dropna().items():
+            reasons[row] = [("row_shape", str(problem))]
     columns = {}
     for f in spec.landed_fields:
         text = source[f.source] if f.source in source else pd.Series(pd.NA, index=source.index)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from ingestion.errors import UnreadableFileError
+
+# a reader may flag rows whose shape is wrong; landing quarantines them with this reason
+ROW_PROBLEM = "_row_problem"
 
 
 def _number_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +31,23 @@ def read_csv_text(path: Path, encoding: str) -> pd.DataFrame:
         reason = f"not a {encoding} CSV: {type(error).__name__}"
         raise UnreadableFileError(str(path), reason) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return _number_rows(frame)
+    frame = _number_rows(frame)
+    if len(frame) and _last_row_is_short(path, encoding, len(frame.columns)):
+        frame[ROW_PROBLEM] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        frame.loc[frame.index[-1], ROW_PROBLEM] = TRUNCATED
+    return frame
+
+
+TRUNCATED = "row has fewer fields than the header (a truncated file?)"
+
+
+def _last_row_is_short(path: Path, encoding: str, columns: int) -> bool:
+    """A file cut off mid-row ends in a short row; pandas pads it with blanks, so count here."""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 64 * 1024))
+        tail = handle.read().decode(encoding, errors="ignore")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    return bool(lines) and len(next(csv.reader([lines[-1]]))) < columns
 
 
 def read_json_lines_text(path: Path) -> pd.DataFrame:

@@ -6,6 +6,7 @@ requests that were already landed are skipped by content hash, so a false alarm 
 """
 
 import json
+import time
 from collections import defaultdict
 from datetime import date
 
@@ -17,6 +18,7 @@ from ingestion.sources import ALL_SPECS
 from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, range_tags
 
 SENSOR_INTERVAL_SECONDS = 60
+SETTLE_SECONDS = 30  # a file modified this recently may still be being written: next tick
 
 
 def _partition_key(day: date) -> str:
@@ -27,15 +29,23 @@ def _partition_key(day: date) -> str:
 
 
 def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
-    """Per raw table, the partition keys of files changed after `since_ns`; and the newest ctime."""
+    """Per raw table, the partition keys of settled files changed after `since_ns`, and the
+    next cursor: never past a file still settling, so that it is seen on a later tick."""
     days: dict[str, set[str]] = defaultdict(set)
-    newest = since_ns
+    newest, settling = since_ns, None
+    settled_before = time.time() - SETTLE_SECONDS
     for spec in specs:
         for path in spec.files(sources_root):
-            changed = path.stat().st_ctime_ns
-            if changed > since_ns:
-                days[spec.name].add(_partition_key(file_date(path, sources_root)))
-                newest = max(newest, changed)
+            status = path.stat()
+            if status.st_ctime_ns <= since_ns:
+                continue
+            if status.st_mtime >= settled_before:
+                settling = min(settling or status.st_ctime_ns, status.st_ctime_ns)
+                continue
+            days[spec.name].add(_partition_key(file_date(path, sources_root)))
+            newest = max(newest, status.st_ctime_ns)
+    if settling is not None:
+        newest = max(since_ns, min(newest, settling - 1))
     return days, newest
 
 
