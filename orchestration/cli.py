@@ -126,7 +126,10 @@ def build_summary(settings: Settings, run_id: str, success: bool, seconds: float
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="siyu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the nightly job now (demo brand by default)")
+    run = commands.add_parser("run", help="run the nightly job now (demo brand by default)")
+    run.add_argument(
+        "--raw-only", action="store_true", help="only land the raw tables; leave the models"
+    )
     commands.add_parser("prepare-home", help="create SIYU_HOME and the Dagster instance folder")
     backfill = commands.add_parser(
         "backfill",
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backfill":
         return backfill_range(settings, args.first, args.last, args.raw_only)
     ensure_demo_sources(settings)
-    return run_nightly(settings)
+    return run_nightly(settings, raw_only=args.raw_only)
 
 
 def backfill_range(settings: Settings, first: date, last: date, raw_only: bool) -> int:
