@@ -27,6 +27,7 @@ class Kind(Enum):
     EPOCH = "epoch"  # unix seconds
     PHONE = "phone"  # personal: normalised, then keyed-hashed
     PHONE_LIST = "phone_list"  # a list of phones (e.g. WeCom remark_mobiles), each hashed
+    TEXT_LIST = "text_list"  # a list of opaque ids (e.g. WeCom MemChangeList), kept as text
     KEYED_ID = "keyed_id"  # personal identifier (e.g. a buyer nick): keyed-hashed
     PRESENCE = "presence"  # personal value of which only its presence is kept
     PROVINCE = "province"  # an address of which only the first token is kept
@@ -55,6 +56,7 @@ SQL_TYPES = {
     Kind.EPOCH: "BIGINT",
     Kind.PHONE: "VARCHAR",
     Kind.PHONE_LIST: "VARCHAR[]",
+    Kind.TEXT_LIST: "VARCHAR[]",
     Kind.KEYED_ID: "VARCHAR",
     Kind.PRESENCE: "BOOLEAN",
     Kind.PROVINCE: "VARCHAR",
@@ -99,12 +101,14 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
     """Parse one source column; returns the parsed values and the rows that did not parse."""
     if field.kind == Kind.PHONE_LIST:
         return _parse_phone_list(field, text)
+    if field.kind == Kind.TEXT_LIST:
+        return _parse_text_list(field, text)
     values = _blank_to_na(text)
     if field.kind in (Kind.TEXT, Kind.KEYED_ID):
         return values, None
     if field.kind == Kind.REDACTED_TEXT:
-        masked = values.str.translate(_FULLWIDTH_NUMBER)
-        return masked.str.replace(_DIGIT_RUN, REDACTED, regex=True), None
+        # \d matches full-width digits too, so the text keeps its own punctuation
+        return values.str.replace(_DIGIT_RUN, REDACTED, regex=True), None
     if field.kind == Kind.BOOLEAN:
         lowered = values.str.lower()
         parsed = lowered.isin(_TRUE).mask(values.isna()).astype("boolean")
@@ -173,6 +177,18 @@ def _parse_phone_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseF
     values.loc[grouped.index] = grouped
     bad = pd.Series(lists.index.isin(bad_rows), index=lists.index)
     return values, _failure(field, bad, "holds a value that is not a mainland mobile number")
+
+
+def _parse_text_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
+    """Lists of strings as sent; a missing list is null, anything else is reported."""
+    # `map(type)` runs in pandas' compiled loop: no Python frame per row
+    is_list = lists.map(type).eq(list)
+    elements = lists[is_list].explode()  # an empty list becomes one missing element
+    not_text = elements.notna() & ~elements.map(type).eq(str)
+    holds_non_text = pd.Series(lists.index.isin(elements.index[not_text]), index=lists.index)
+    bad = (lists.notna() & ~is_list) | holds_non_text
+    values = lists.where(is_list & ~bad)
+    return values, _failure(field, bad, "is not a list of text values")
 
 
 def _failure(field: Field, bad: pd.Series, rule: str) -> ParseFailure | None:

@@ -141,7 +141,7 @@ def land(
     """Land every new file of `spec` (only those dated within `days` when given)."""
     ensure_raw_table(conn, spec.name, spec.landed_fields)
     report = LoadReport(raw_table=spec.name, load_id=load_id)
-    seen = known_file_hashes(conn)
+    seen = known_file_hashes(conn, spec.name)
     pending_rows: set[int] = set()
     chunk: list[_NewFile] = []
     conn.begin()
@@ -273,11 +273,17 @@ def _apply_row_rules(spec: RawTableSpec, parsed: pd.DataFrame, reasons: dict, fi
             raise LoadBlockedError(
                 f"raw.{spec.name}: rule {check} could not be evaluated on {files}"
             ) from None
-        for case in cases.itertuples():
+        row_wide = cases["schema_context"] == "DataFrameSchema"
+        for case in cases[~row_wide].itertuples():
             column = spec.source_names.get(case.column, case.column)
             reasons.setdefault(int(case.index), []).append(
                 (str(case.check), f"column '{column}' fails {case.check}")
             )
+        # a rule across columns is reported once per row, not once per column it saw
+        for index, check in (
+            cases[row_wide][["index", "check"]].drop_duplicates().itertuples(index=False)
+        ):
+            reasons.setdefault(int(index), []).append((str(check), f"row fails {check}"))
 
 
 def _duplicates(parsed: pd.DataFrame, reasons: dict, pending_rows: set[int]) -> pd.Series:

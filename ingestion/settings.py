@@ -6,11 +6,23 @@ Nothing here touches the disk on import; call `load_settings()` when you need th
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEMO_MODE = "demo"
 PRODUCTION_MODE = "production"
+
+
+@dataclass(frozen=True)
+class MallApiSettings:
+    """The mini-program mall's REST API. No URL: the demo serves its own records, or no mall."""
+
+    url: str = ""  # SIYU_MALL_API_URL, e.g. https://mall.example.com/api
+    token: str = field(default="", repr=False)  # SIYU_MALL_API_TOKEN, sent as a bearer token
+    page_size: int = 100  # SIYU_MALL_API_PAGE_SIZE, items per page
+    max_attempts: int = 5  # SIYU_MALL_API_MAX_ATTEMPTS, per page, the first try included
+    retry_base_seconds: float = 1.0  # SIYU_MALL_API_RETRY_BASE_SECONDS, doubles per retry
+    timeout_seconds: float = 30.0  # SIYU_MALL_API_TIMEOUT_SECONDS, per request
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,7 @@ class Settings:
     demo_days: int
     demo_seed: int
     max_quarantine_share: float
+    mall_api: MallApiSettings = MallApiSettings()
 
     @property
     def is_demo(self) -> bool:
@@ -52,4 +65,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         demo_days=int(env.get("SIYU_DEMO_DAYS", "120")),
         demo_seed=int(env.get("SIYU_DEMO_SEED", "42")),
         max_quarantine_share=float(env.get("SIYU_MAX_QUARANTINE_SHARE", "0.02")),
+        mall_api=_mall_api_settings(env),
+    )
+
+
+def _mall_api_settings(env) -> MallApiSettings:
+    page_size = int(env.get("SIYU_MALL_API_PAGE_SIZE", "100"))
+    max_attempts = int(env.get("SIYU_MALL_API_MAX_ATTEMPTS", "5"))
+    if page_size < 1 or max_attempts < 1:
+        raise ValueError("SIYU_MALL_API_PAGE_SIZE and SIYU_MALL_API_MAX_ATTEMPTS must be >= 1")
+    return MallApiSettings(
+        url=env.get("SIYU_MALL_API_URL", "").strip(),
+        token=env.get("SIYU_MALL_API_TOKEN", ""),
+        page_size=page_size,
+        max_attempts=max_attempts,
+        retry_base_seconds=float(env.get("SIYU_MALL_API_RETRY_BASE_SECONDS", "1")),
+        timeout_seconds=float(env.get("SIYU_MALL_API_TIMEOUT_SECONDS", "30")),
     )

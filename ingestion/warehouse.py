@@ -18,10 +18,11 @@ LOAD_COLUMNS = (
 BOOKKEEPING_DDL = (
     "create schema if not exists raw",
     """create table if not exists raw._load_manifest (
-        file_sha256 VARCHAR PRIMARY KEY, raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL, raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         load_id VARCHAR NOT NULL, rows_in BIGINT NOT NULL, rows_loaded BIGINT NOT NULL,
         rows_quarantined BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL,
-        loaded_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+        loaded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        PRIMARY KEY (raw_table, file_sha256))""",
     """create table if not exists raw._quarantine (
         raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
         row_number BIGINT NOT NULL, check_name VARCHAR NOT NULL, reason VARCHAR NOT NULL,
@@ -53,5 +54,9 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, name: str, fields: Sequenc
     conn.execute(f"create table if not exists raw.{name} ({columns}, {LOAD_COLUMNS})")
 
 
-def known_file_hashes(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in conn.execute("select file_sha256 from raw._load_manifest").fetchall()}
+def known_file_hashes(conn: duckdb.DuckDBPyConnection, raw_table: str) -> set[str]:
+    """Content hashes already landed in this raw table (the same bytes may feed two tables)."""
+    rows = conn.execute(
+        "select file_sha256 from raw._load_manifest where raw_table = $t", {"t": raw_table}
+    ).fetchall()
+    return {row[0] for row in rows}

@@ -1,11 +1,29 @@
 {#-
-    Rank of a raw row among the rows landed for the same natural key: 1 is the copy from the
-    latest load (then the latest file name, then the last row in it). Every staging model that
+    Rank of a raw row among the rows landed for the same natural key: 1 is the latest copy.
+    Latest means: the source's own recency first when it has one (`order_first`, e.g.
+    ['updated_at desc'] where an API says when a record last changed), then the date in the
+    file's path (a re-export dated later wins even if an older one is backfilled after it),
+    then the latest load, the latest file name and the last row in it. Every staging model that
     dedupes re-exports or re-deliveries uses this one tie-break.
 -#}
-{% macro latest_load_rank(partition_by) -%}
+{% macro latest_load_rank(partition_by, order_first=[]) -%}
     row_number() over (
         partition by {{ partition_by | join(', ') }}
-        order by _loaded_at desc, _source_file desc, _row_number desc
+        order by {% for expression in order_first %}{{ expression }}, {% endfor -%}
+        {{ path_date('_source_file') }} desc,
+        _loaded_at desc, _source_file desc, _row_number desc
     )
+{%- endmacro %}
+
+{#- The first yyyymmdd in a file path, as text ('' when none): the file's export date. -#}
+{% macro path_date(path_column) -%}
+    {{ return(adapter.dispatch('path_date', 'siyu')(path_column)) }}
+{%- endmacro %}
+
+{% macro default__path_date(path_column) -%}
+    regexp_extract({{ path_column }}, '(20[0-9]{6})', 1)
+{%- endmacro %}
+
+{% macro spark__path_date(path_column) -%}
+    regexp_extract({{ path_column }}, '(20[0-9]{6})', 1)
 {%- endmacro %}

@@ -32,3 +32,18 @@ tmall_order_rules = pa.DataFrameSchema(
     ],
     name="tmall__orders",
 )
+
+TMALL_MEMBER_LEVELS = (1, 2, 3, 4)
+TMALL_JOIN_CHANNELS = ("店铺首页", "订单页", "直播间", "包裹卡")
+
+tmall_member_rules = pa.DataFrameSchema(
+    {
+        "buyer_nick_hash": pa.Column(nullable=False),
+        # 会员通 members join by authorising their phone, so a member without one is a bad row
+        "phone_hash": pa.Column(nullable=False),
+        "joined_at": pa.Column(nullable=False),
+        "member_level": pa.Column(nullable=False, checks=pa.Check.isin(TMALL_MEMBER_LEVELS)),
+        "join_channel": pa.Column(nullable=True, checks=pa.Check.isin(TMALL_JOIN_CHANNELS)),
+    },
+    name="tmall__members",
+)

@@ -1,0 +1,55 @@
+with
+
+source as (
+
+    select * from {{ source('mall', 'members') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- the API says when a member last changed; the load order only breaks ties
+        {{ latest_load_rank(['member_id'], order_first=['updated_at desc']) }} as load_rank
+    from source
+
+),
+
+latest as (
+
+    select * from ranked
+    where load_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        trim(member_id) as member_id,
+        trim(appid) as appid,
+        trim(openid) as openid,
+        nullif(trim(unionid), '') as unionid,
+        nullif(trim(phone_hash), '') as phone_hash,
+
+        ---------- membership
+        level as member_level,
+        marketing_consent,
+
+        ---------- timestamps (Asia/Shanghai wall-clock)
+        registered_at,
+        updated_at,
+        {{ to_business_date('registered_at') }} as registered_date,
+
+        ---------- lineage
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+with
+
+source as (
+
+    select * from {{ source('outbound', 'call_results') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_load_rank(['campaign_id', 'phone_hash', 'called_at']) }} as load_rank
+    from source
+
+),
+
+latest as (
+
+    select * from ranked
+    where load_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        trim(campaign_id) as campaign_id,
+        phone_hash,
+        nullif(trim(campaign_name), '') as campaign_name,
+
+        ---------- call
+        connected as is_connected,
+        duration_seconds,
+        nullif(trim(intent), '') as intent,
+        coalesce(intent = 'E勿扰', false) as is_do_not_call,
+        nullif(trim(hangup_reason), '') as hangup_reason,
+
+        ---------- timestamps (Asia/Shanghai wall-clock)
+        called_at,
+        {{ to_business_date('called_at') }} as call_date,
+
+        ---------- lineage
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select * from {{ source('surveys', 'nps_responses') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_load_rank(['survey_id', 'response_no']) }} as load_rank
+    from source
+
+),
+
+latest as (
+
+    select * from ranked
+    where load_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        survey_id,
+        response_no,
+        nullif(trim(phone_hash), '') as phone_hash,
+        nullif(trim(unionid), '') as unionid,
+
+        ---------- answer
+        nullif(trim(touchpoint), '') as touchpoint,
+        score,
+        case
+            when score >= 9 then 'promoter'
+            when score >= 7 then 'passive'
+            else 'detractor'
+        end as nps_category,
+        nullif(trim(comment), '') as comment_text,
+        time_taken as time_taken_seconds,
+
+        ---------- timestamps (Asia/Shanghai wall-clock)
+        submitted_at,
+        {{ to_business_date('submitted_at') }} as submitted_date,
+
+        ---------- lineage
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

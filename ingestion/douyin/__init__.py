@@ -1,0 +1,1 @@
+"""Douyin shop open-API pages, saved as received."""

@@ -1,0 +1,1 @@
+"""JD merchant back-office exports."""

@@ -1,0 +1,1 @@
+"""Mini-program live room console exports (viewers and orders)."""

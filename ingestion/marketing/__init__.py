@@ -1,0 +1,1 @@
+"""Finance's marketing spend sheets."""

@@ -1,0 +1,1 @@
+"""Referral / fission (裂变) campaigns: the fission tool's invite events."""

@@ -1,0 +1,1 @@
+"""Survey tool answer exports (NPS)."""

@@ -1,0 +1,48 @@
+"""WeCom `change_external_chat` callbacks (customer groups), one JSON object per line."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.errors import UnreadableFileError
+from ingestion.fields import Field, Kind
+from ingestion.landing import RawTableSpec
+from quality.schemas.wecom import wecom_group_event_rules
+
+MEMBER_LIST = "MemChangeList"
+
+FIELDS = (
+    Field("ToUserName", "corp_id"),
+    Field("CreateTime", "event_at_epoch", Kind.EPOCH),
+    Field("ChatId", "chat_id"),
+    Field("ChangeType", "change_type"),
+    # create and dismiss callbacks carry none of these, so a file may lack them all
+    Field("UpdateDetail", "update_detail", required=False),
+    Field("JoinScene", "join_scene", Kind.INTEGER, required=False),
+    Field("QuitScene", "quit_scene", Kind.INTEGER, required=False),
+    Field("MemChangeCnt", "member_change_count", Kind.INTEGER, required=False),
+    Field(MEMBER_LIST, "member_ids", Kind.TEXT_LIST, required=False),
+)
+
+
+def read_group_callback_log(path: Path) -> pd.DataFrame:
+    """Text columns like every reader, except the member list, which stays a list."""
+    try:
+        frame = pd.read_json(path, lines=True, dtype=False)
+    except ValueError as error:
+        raise UnreadableFileError(str(path), f"not JSON Lines: {type(error).__name__}") from None
+    text = frame.drop(columns=[MEMBER_LIST], errors="ignore").astype("string")
+    if MEMBER_LIST in frame:
+        text[MEMBER_LIST] = frame[MEMBER_LIST]
+    text.index = pd.RangeIndex(1, len(text) + 1)
+    return text
+
+
+WECOM_GROUP_EVENTS = RawTableSpec(
+    name="wecom__group_events",
+    source_dir="wecom/group_events",
+    file_glob="*.jsonl",
+    fields=FIELDS,
+    read_file=read_group_callback_log,
+    row_rules=wecom_group_event_rules,
+)
