@@ -76,6 +76,9 @@ class Field:
     raw: str  # the column name in the raw table
     kind: Kind = Kind.TEXT
     required: bool = True  # the file must have the column (a missing one blocks the load)
+    # an unparseable value sends its row to quarantine, unless the row is worth more than the
+    # value (a sale with a mistyped till phone): then the value is nulled and recorded
+    drop_invalid_value: bool = False
 
     @property
     def sql_type(self) -> str:

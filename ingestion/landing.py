@@ -88,6 +88,7 @@ class FileReport:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    values_rejected: int = 0  # personal values nulled in rows that landed (drop_invalid_value)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class LoadReport:
             "rows_loaded": self.total("rows_loaded"),
             "rows_quarantined": self.total("rows_quarantined"),
             "rows_duplicate": self.total("rows_duplicate"),
+            "values_rejected": self.total("values_rejected"),
         }
 
 
@@ -177,7 +179,7 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
         if frames
         else pd.DataFrame({ROW_NUMBER: [], FILE_INDEX: []})
     )
-    parsed, reasons = _parse(spec, source)
+    parsed, reasons, rejected = _parse(spec, source)
     _apply_row_rules(spec, parsed, reasons, ", ".join(f.relative for f in files[:3]))
     duplicate = (
         _duplicates(parsed, reasons, pending_rows)
@@ -195,6 +197,10 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
     params = {"load_id": load_id}
     _insert_good(conn, spec, parsed[~bad & ~duplicate], catalogue, key, params)
     _insert_quarantine(conn, spec, parsed[bad], reasons, catalogue, key, params)
+    skipped = bad | duplicate
+    rejected_in_rows = _insert_rejected_values(
+        conn, spec, parsed, skipped, rejected, catalogue, params
+    )
     counts = (
         pd.DataFrame({FILE_INDEX: parsed[FILE_INDEX], "bad": bad, "duplicate": duplicate & ~bad})
         .groupby(FILE_INDEX)
@@ -208,8 +214,9 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
             rows_loaded=int(row.rows_in - row.quarantined - row.duplicate),
             rows_quarantined=int(row.quarantined),
             rows_duplicate=int(row.duplicate),
+            values_rejected=int(rejected_in_rows.get(index, 0)),
         )
-        for new_file, row in zip(files, counts.itertuples(), strict=True)
+        for index, (new_file, row) in enumerate(zip(files, counts.itertuples(), strict=True))
     ]
     manifest = catalogue.assign(
         rows_in=[r.rows_in for r in reports],
@@ -239,8 +246,10 @@ def _check_columns(spec: RawTableSpec, source: pd.DataFrame, relative: str) -> N
         raise MissingColumnError(relative, str(missing.iloc[0]), spec.name) from None
 
 
-def _parse(spec: RawTableSpec, source: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list]]:
+def _parse(spec: RawTableSpec, source: pd.DataFrame):
+    """Parsed columns, the reasons rows must be quarantined, and the values nulled instead."""
     reasons: dict[int, list[tuple[str, str]]] = {}
+    rejected: list[tuple[int, str, str]] = []
     if ROW_PROBLEM in source:
         for row, problem in source[ROW_PROBLEM].dropna().items():
             reasons[row] = [("row_shape", str(problem))]
@@ -249,7 +258,10 @@ def _parse(spec: RawTableSpec, source: pd.DataFrame) -> tuple[pd.DataFrame, dict
         text = source[f.source] if f.source in source else pd.Series(pd.NA, index=source.index)
         values, failure = parse_column(f, text)
         columns[f.raw] = values
-        if failure is not None:
+        if failure is not None and f.drop_invalid_value:
+            columns[f.raw] = values.mask(values.index.isin(failure.rows))
+            rejected += [(row, f.source, failure.rule) for row in failure.rows]
+        elif failure is not None:
             for row in failure.rows:
                 reasons.setdefault(row, []).append(
                     (f"parse_{f.kind.value}", f"column '{f.source}' {failure.rule}")
@@ -257,7 +269,7 @@ def _parse(spec: RawTableSpec, source: pd.DataFrame) -> tuple[pd.DataFrame, dict
     parsed = pd.DataFrame(columns, index=source.index)
     parsed[ROW_NUMBER] = source[ROW_NUMBER].astype("int64")
     parsed[FILE_INDEX] = source[FILE_INDEX].astype("int64")
-    return parsed, reasons
+    return parsed, reasons, rejected
 
 
 def _apply_row_rules(spec: RawTableSpec, parsed: pd.DataFrame, reasons: dict, files) -> None:
@@ -328,6 +340,35 @@ def _insert_good(conn, spec, rows, catalogue, key, params) -> None:
     finally:
         conn.unregister("landing_rows")
         conn.unregister("landing_files")
+
+
+def _insert_rejected_values(conn, spec, parsed, skipped, rejected, catalogue, params) -> dict:
+    """Record values nulled in rows that landed (file, row, column, rule; never the value)."""
+    kept = [(row, column, rule) for row, column, rule in rejected if not skipped.loc[row]]
+    if not kept:
+        return {}
+    rows = [row for row, _, _ in kept]
+    frame = pd.DataFrame(
+        {
+            ROW_NUMBER: parsed.loc[rows, ROW_NUMBER].to_numpy(),
+            FILE_INDEX: parsed.loc[rows, FILE_INDEX].to_numpy(),
+            "_column": [column for _, column, _ in kept],
+            "_rule": [rule for _, _, rule in kept],
+        }
+    )
+    conn.register("rejected_values", frame)
+    conn.register("rejected_files", catalogue)
+    try:
+        conn.execute(
+            "insert into raw._rejected_values select $raw_table, _source_file, _file_sha256, "
+            f"{ROW_NUMBER}, _column, _rule, $load_id, current_timestamp "
+            f"from rejected_values join rejected_files using ({FILE_INDEX})",
+            {**params, "raw_table": spec.name},
+        )
+    finally:
+        conn.unregister("rejected_values")
+        conn.unregister("rejected_files")
+    return frame.groupby(FILE_INDEX).size().to_dict()
 
 
 def _quarantine_expression(f: Field) -> str:

@@ -28,6 +28,10 @@ BOOKKEEPING_DDL = (
         row_number BIGINT NOT NULL, check_name VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         row_payload JSON, load_id VARCHAR NOT NULL,
         quarantined_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+    """create table if not exists raw._rejected_values (
+        raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
+        row_number BIGINT NOT NULL, column_name VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+        load_id VARCHAR NOT NULL, rejected_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
 )
 
 

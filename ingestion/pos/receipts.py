@@ -12,7 +12,7 @@ FIELDS = (
     Field("门店编码", "store_id"),
     Field("销售时间", "sold_at", Kind.TIMESTAMP),
     Field("会员卡号", "member_card_no"),
-    Field("手机号", "phone_hash", Kind.PHONE),
+    Field("手机号", "phone_hash", Kind.PHONE, drop_invalid_value=True),
     Field("导购工号", "guide_staff_id", required=False),
     Field("商品编码", "sku"),
     Field("数量", "quantity", Kind.INTEGER),

@@ -22,7 +22,7 @@ FIELDS = (
     Field("提交答卷时间", "submitted_at", Kind.TIMESTAMP),
     Field(TIME_TAKEN, "time_taken", Kind.INTEGER, required=False),
     Field("来源渠道", "touchpoint", required=False),
-    Field("手机号码", "phone_hash", Kind.PHONE, required=False),
+    Field("手机号码", "phone_hash", Kind.PHONE, required=False, drop_invalid_value=True),
     Field("unionid", "unionid", required=False),
     Field(SCORE_QUESTION, "score", Kind.INTEGER),
     Field(COMMENT_QUESTION, "comment", Kind.REDACTED_TEXT, required=False),

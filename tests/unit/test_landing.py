@@ -46,7 +46,7 @@ def test_bad_amount_goes_to_quarantine_with_file_row_and_rule(conn, sources, key
 
 
 def test_pos_phones_normalise_before_hashing(conn, sources, key):
-    land(conn, RAW_TABLES["pos__receipt_lines"], sources, key, "load-1")
+    report = land(conn, RAW_TABLES["pos__receipt_lines"], sources, key, "load-1")
     hashes = dict(
         conn.execute(
             "select receipt_no, any_value(phone_hash) from raw.pos__receipt_lines group by 1"
@@ -56,9 +56,16 @@ def test_pos_phones_normalise_before_hashing(conn, sources, key):
         "R0001": key.hmac_hex("13812345678"),  # typed as "138 1234 5678"
         "R0002": None,  # walk-in
         "R0003": key.hmac_hex("13900001111"),  # full-width with +86
+        "R0004": None,  # "12345" typed at the till: the sale lands, the phone does not
     }
-    (reason,) = conn.execute("select reason from raw._quarantine").fetchone()
-    assert reason == "column '手机号' is not a mainland mobile number"
+    assert conn.execute("select count(*) from raw._quarantine").fetchone() == (0,)
+    rejected = conn.execute(
+        "select source_file, row_number, column_name, rule from raw._rejected_values"
+    ).fetchall()
+    assert rejected == [
+        ("pos/SH001/SH001_20250701.csv", 5, "手机号", "is not a mainland mobile number")
+    ]
+    assert report.as_metadata()["values_rejected"] == 1
 
 
 def test_wecom_remark_phones_are_hashed_lists(conn, sources, key):
