@@ -38,6 +38,9 @@ class Settings:
     demo_days: int
     demo_seed: int
     max_quarantine_share: float
+    # fewer bad rows than this never block a load: one bad row of a three-row file is not a
+    # broken export
+    quarantine_block_min_rows: int = 10
     mall_api: MallApiSettings = MallApiSettings()
 
     @property
@@ -62,9 +65,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         logs_dir=home / "logs",
         secrets_dir=Path(env.get("SIYU_SECRETS_DIR", home / "secrets")).expanduser().resolve(),
         demo_customers=int(env.get("SIYU_DEMO_CUSTOMERS", "5000")),
-        demo_days=int(env.get("SIYU_DEMO_DAYS", "120")),
+        demo_days=int(env.get("SIYU_DEMO_DAYS", "730")),
         demo_seed=int(env.get("SIYU_DEMO_SEED", "42")),
         max_quarantine_share=float(env.get("SIYU_MAX_QUARANTINE_SHARE", "0.02")),
+        quarantine_block_min_rows=int(env.get("SIYU_QUARANTINE_BLOCK_MIN_ROWS", "10")),
         mall_api=_mall_api_settings(env),
     )
 

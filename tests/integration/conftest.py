@@ -15,6 +15,8 @@ from ingestion.simulator import simulate_brand
 
 DEMO_CUSTOMERS = 800
 DEMO_DAYS = 45
+DEMO_SEED = 7
+BAD_ROW_RATE = 0.01
 
 
 @dataclass
@@ -55,6 +57,22 @@ class Pipeline:
     def key(self):
         return load_key(is_demo=True, secrets_dir=self.settings.secrets_dir)
 
+    def simulate_next_day(self) -> None:
+        """Add the files arriving the day after the history (the simulator's next-day mode)."""
+        simulate_brand(
+            self.sources,
+            customers=DEMO_CUSTOMERS,
+            days=DEMO_DAYS + 1,
+            seed=DEMO_SEED,
+            bad_row_rate=BAD_ROW_RATE,
+            mode="next_day",
+        )
+
+    def raw_row_counts(self) -> dict[str, int]:
+        from ingestion.sources import RAW_TABLES
+
+        return {name: self.query(f"select count(*) from raw.{name}")[0][0] for name in RAW_TABLES}
+
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
@@ -70,5 +88,11 @@ def pipeline(tmp_path_factory):
         from orchestration.cli import prepare_home
 
         prepare_home(settings)
-        simulate_brand(settings.sources_dir, customers=DEMO_CUSTOMERS, days=DEMO_DAYS, seed=7)
+        simulate_brand(
+            settings.sources_dir,
+            customers=DEMO_CUSTOMERS,
+            days=DEMO_DAYS,
+            seed=DEMO_SEED,
+            bad_row_rate=BAD_ROW_RATE,
+        )
         yield Pipeline(settings)

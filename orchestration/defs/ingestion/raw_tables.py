@@ -20,18 +20,19 @@ def raw_asset_key(spec: RawTableSpec) -> dg.AssetKey:
     return dg.AssetKey(["raw", spec.name])
 
 
-def quarantine_check_result(report: LoadReport, limit: float) -> dg.AssetCheckResult:
+def quarantine_check_result(report: LoadReport, limit: float, min_rows: int):
     """Too many bad rows in one load means a broken export: block the models downstream."""
     counts = report.as_metadata()
     share = counts["rows_quarantined"] / counts["rows_in"] if counts["rows_in"] else 0.0
     return dg.AssetCheckResult(
         check_name=QUARANTINE_CHECK,
-        passed=share <= limit,
+        passed=share <= limit or counts["rows_quarantined"] < min_rows,
         metadata={
             "rows_in": counts["rows_in"],
             "rows_quarantined": counts["rows_quarantined"],
             "quarantine_share": round(share, 6),
             "limit": limit,
+            "block_min_rows": min_rows,
         },
     )
 
@@ -86,7 +87,8 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
                 asset=key,
                 blocking=True,
                 description="Fails, and blocks downstream models, when this load quarantined "
-                "more than SIYU_MAX_QUARANTINE_SHARE of the rows it read.",
+                "more than SIYU_MAX_QUARANTINE_SHARE of the rows it read (and at least "
+                "SIYU_QUARANTINE_BLOCK_MIN_ROWS rows).",
             ),
             dg.AssetCheckSpec(
                 CONSERVATION_CHECK,
@@ -119,7 +121,9 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
             f"raw.{spec.name} {partitions.start}..{partitions.end}: {report.as_metadata()}"
         )
         yield dg.MaterializeResult(metadata=report.as_metadata())
-        yield quarantine_check_result(report, settings.max_quarantine_share)
+        yield quarantine_check_result(
+            report, settings.max_quarantine_share, settings.quarantine_block_min_rows
+        )
         yield conservation
 
     return _raw_table

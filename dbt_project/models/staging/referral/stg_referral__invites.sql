@@ -36,7 +36,7 @@ final as (
         ---------- invite
         reward_status,
         cast(reward_amount as decimal(18, 2)) as reward_amount,
-        trim(inviter_unionid) = trim(invitee_unionid) as is_self_invite,
+        coalesce(trim(inviter_unionid) = trim(invitee_unionid), false) as is_self_invite,
 
         ---------- timestamps (Asia/Shanghai wall-clock)
         invited_at,
