@@ -44,13 +44,15 @@ def ensure_demo_sources(settings: Settings) -> None:
 
 
 def run_nightly(
-    settings: Settings, tags: dict[str, str] | None = None, raw_only: bool = False
+    settings: Settings,
+    file_days: tuple[date, date] | None = None,
+    raw_only: bool = False,
 ) -> int:
-    """Run the nightly job in this process over a partition range (default: every partition)."""
+    """Run the nightly job in this process: every new file, or those dated in `file_days`."""
     from dagster import AssetKey, DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.defs.ingestion.partitions import full_range_tags
+    from orchestration.defs.ingestion.date_range import range_run_config
     from orchestration.progress import ProgressHandler
 
     log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -64,10 +66,12 @@ def run_nightly(
         progress.addHandler(ProgressHandler(log_file))
         # dbt's own output goes to the run log; the terminal shows one line per step
         with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
+            first, last = file_days or (None, None)
+            landing_ops = [f"raw__{name}" for name in RAW_TABLES]
+            run_config = {"loggers": {"progress": {}}, **range_run_config(landing_ops, first, last)}
             result = job.execute_in_process(
                 instance=instance,
-                run_config={"loggers": {"progress": {}}},
-                tags=tags or full_range_tags(),
+                run_config=run_config,
                 asset_selection=[AssetKey(["raw", name]) for name in RAW_TABLES]
                 if raw_only
                 else None,
@@ -152,13 +156,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def backfill_range(settings: Settings, first: date, last: date, raw_only: bool) -> int:
-    from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, range_tags
-
-    keys = DAILY_PARTITIONS.get_partition_keys()
-    if last < first or first.isoformat() not in keys or last.isoformat() not in keys:
-        print(f"--from/--to must be partitions between {keys[0]} and {keys[-1]}, in order")
+    if last < first:
+        print(f"--to {last} is before --from {first}")
         return 2
-    return run_nightly(settings, range_tags(first.isoformat(), last.isoformat()), raw_only)
+    return run_nightly(settings, (first, last), raw_only)
 
 
 if __name__ == "__main__":

@@ -31,17 +31,16 @@ class Pipeline:
     def ground_truth(self) -> Path:
         return self.settings.sources_dir / "_ground_truth"
 
-    def run(self, tags=None, asset_selection=None):
-        """The nightly job in process, over every partition unless `tags` name a range."""
+    def run(self, run_config=None, asset_selection=None):
+        """The nightly job in process, as the schedule launches it."""
         from dagster import DagsterInstance
 
         from orchestration.definitions import defs
-        from orchestration.defs.ingestion.partitions import full_range_tags
 
         with DagsterInstance.get() as instance:
             return defs.resolve_job_def("nightly").execute_in_process(
                 instance=instance,
-                tags=tags or full_range_tags(),
+                run_config=run_config,
                 asset_selection=asset_selection,
                 raise_on_error=False,
             )

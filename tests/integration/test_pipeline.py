@@ -164,8 +164,6 @@ def test_second_run_with_nothing_new_adds_no_raw_row_and_changes_no_mart_row(pip
 
 
 def test_next_day_run_lands_exactly_the_files_that_arrived_that_day(pipeline, first_run):
-    from orchestration.defs.ingestion.partitions import nightly_range_tags
-
     landed_before = {
         (table, sha) for table, sha in pipeline.query(
             "select raw_table, file_sha256 from raw._load_manifest")
@@ -176,7 +174,7 @@ def test_next_day_run_lands_exactly_the_files_that_arrived_that_day(pipeline, fi
     expected = expected_files(pipeline, new_day.isoformat(), frozenset(landed_before))
     assert expected, "the next day brings files"
 
-    result = pipeline.run(tags=nightly_range_tags(new_day))
+    result = pipeline.run()
     assert result.success, [e.message for e in result.all_events if e.is_failure]
 
     this_load = landed_files(pipeline, result.run_id)

@@ -1,4 +1,4 @@
-"""The drop-folder sensor asks for a run per raw table covering the dates of its new files."""
+"""The drop-folder sensor asks for one run landing the raw tables that have new files."""
 
 import os
 import shutil
@@ -8,7 +8,6 @@ import dagster as dg
 import pytest
 
 from orchestration.defs.ingestion.drop_sensor import SETTLE_SECONDS, new_source_files_sensor
-from orchestration.defs.ingestion.partitions import RANGE_END_TAG, RANGE_START_TAG
 
 
 @pytest.fixture
@@ -26,27 +25,20 @@ def evaluate(cursor=None):
     return context.cursor, result
 
 
-def requested(result) -> dict[str, tuple[str, str]]:
-    return {
-        request.asset_selection[0].path[1]: (
-            request.tags[RANGE_START_TAG],
-            request.tags[RANGE_END_TAG],
-        )
-        for request in result
-    }
+def requested(result) -> set[str]:
+    return {key.path[1] for key in result.asset_selection}
 
 
 def test_first_tick_requests_every_table_with_files_then_nothing(drop_folder):
     cursor, result = evaluate()
     runs = requested(result)
-    assert runs["tmall__orders"] == ("2025-07-01", "2025-07-01")
-    assert runs["pos__receipt_lines"] == ("2025-07-01", "2025-07-01")
-    assert runs["wecom__contacts"] == ("2025-07-10", "2025-07-10")
+    assert {"tmall__orders", "pos__receipt_lines", "wecom__contacts", "jd__orders"} <= runs
+    assert not {"mall__orders", "mall__members"} & runs  # API sources are fetched nightly
     _, again = evaluate(cursor)
     assert isinstance(again, dg.SkipReason)
 
 
-def test_a_late_file_asks_for_its_own_date_only(drop_folder):
+def test_a_late_file_asks_for_its_table_only(drop_folder):
     cursor, _ = evaluate()
     time.sleep(0.01)
     late = drop_folder / "pos/SH001/SH001_20250628.csv"
@@ -54,7 +46,7 @@ def test_a_late_file_asks_for_its_own_date_only(drop_folder):
     settled = time.time() - SETTLE_SECONDS - 1
     os.utime(late, (settled, settled))
     _, result = evaluate(cursor)
-    assert requested(result) == {"pos__receipt_lines": ("2025-06-28", "2025-06-28")}
+    assert requested(result) == {"pos__receipt_lines"}
 
 
 def test_a_file_still_being_written_waits_for_the_next_tick(drop_folder):
@@ -66,4 +58,4 @@ def test_a_file_still_being_written_waits_for_the_next_tick(drop_folder):
     settled = time.time() - SETTLE_SECONDS - 1
     os.utime(fresh, (settled, settled))
     _, result = evaluate(cursor)
-    assert requested(result) == {"pos__receipt_lines": ("2025-07-02", "2025-07-02")}
+    assert requested(result) == {"pos__receipt_lines"}

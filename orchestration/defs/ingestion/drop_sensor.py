@@ -7,31 +7,21 @@ requests that were already landed are skipped by content hash, so a false alarm 
 
 import json
 import time
-from collections import defaultdict
-from datetime import date
 
 import dagster as dg
 
-from ingestion.landing import RawTableSpec, file_date
+from ingestion.landing import RawTableSpec
 from ingestion.settings import load_settings
 from ingestion.sources import ALL_SPECS
-from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, range_tags
 
 SENSOR_INTERVAL_SECONDS = 60
 SETTLE_SECONDS = 30  # a file modified this recently may still be being written: next tick
 
 
-def _partition_key(day: date) -> str:
-    """Clamp to the partition range: the edge partitions are open-ended when landed."""
-    first = DAILY_PARTITIONS.get_first_partition_key()
-    last = DAILY_PARTITIONS.get_last_partition_key()
-    return min(max(day.isoformat(), first), last)
-
-
 def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
-    """Per raw table, the partition keys of settled files changed after `since_ns`, and the
-    next cursor: never past a file still settling, so that it is seen on a later tick."""
-    days: dict[str, set[str]] = defaultdict(set)
+    """The raw tables with settled files changed after `since_ns`, and the next cursor: never
+    past a file still settling, so that it is seen on a later tick."""
+    tables: set[str] = set()
     newest, settling = since_ns, None
     settled_before = time.time() - SETTLE_SECONDS
     for spec in specs:
@@ -42,11 +32,11 @@ def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
             if status.st_mtime >= settled_before:
                 settling = min(settling or status.st_ctime_ns, status.st_ctime_ns)
                 continue
-            days[spec.name].add(_partition_key(file_date(path, sources_root)))
+            tables.add(spec.name)
             newest = max(newest, status.st_ctime_ns)
     if settling is not None:
         newest = max(since_ns, min(newest, settling - 1))
-    return days, newest
+    return sorted(tables), newest
 
 
 @dg.sensor(
@@ -55,7 +45,7 @@ def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Lands files dropped in the source folders (not the API sources, which the "
-    "nightly run fetches): one run per raw table covering the dates of its new files.",
+    "nightly run fetches): one run for the raw tables that have new files.",
 )
 def new_source_files_sensor(context: dg.SensorEvaluationContext):
     settings = load_settings()
@@ -63,15 +53,10 @@ def new_source_files_sensor(context: dg.SensorEvaluationContext):
     drops = [spec for spec in ALL_SPECS if spec.extract_day is None]
     if not settings.sources_dir.exists():
         return dg.SkipReason(f"{settings.sources_dir} does not exist yet")
-    days, newest = new_drops(drops, settings.sources_dir, state["ctime_ns"])
-    if not days:
+    tables, newest = new_drops(drops, settings.sources_dir, state["ctime_ns"])
+    if not tables:
         return dg.SkipReason("no new files")
     context.update_cursor(json.dumps({"ctime_ns": newest}))
-    return [
-        dg.RunRequest(
-            run_key=f"{table}:{newest}",
-            asset_selection=[dg.AssetKey(["raw", table])],
-            tags=range_tags(min(keys), max(keys)),
-        )
-        for table, keys in sorted(days.items())
-    ]
+    return dg.RunRequest(
+        run_key=str(newest), asset_selection=[dg.AssetKey(["raw", table]) for table in tables]
+    )

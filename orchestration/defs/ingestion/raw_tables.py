@@ -1,7 +1,6 @@
 """One asset per raw table; its key equals the dbt source it feeds (raw/<source>__<table>).
 
-Raw assets are daily-partitioned (see partitions.py) and take a whole partition range in one
-run, so a backfill of a year is one load, not 365.
+A run lands every new file, or those dated in the range of its config (see date_range.py).
 """
 
 import dagster as dg
@@ -9,7 +8,7 @@ import dagster as dg
 from ingestion.landing import LoadReport, RawTableSpec, land
 from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
-from orchestration.defs.ingestion.partitions import DAILY_PARTITIONS, extraction_days, landing_days
+from orchestration.defs.ingestion.date_range import LandingRange, business_today
 from orchestration.defs.resources import WarehouseResource
 
 QUARANTINE_CHECK = "quarantine_share_within_limit"
@@ -75,11 +74,9 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
         key=key,
         group_name="ingestion",
         kinds={"duckdb", "python"},
-        description=f"Lands the files of {spec.source_dir}/ ({spec.file_glob}), {fetched}dated "
-        f"in the partition range, in raw.{spec.name} after pandera validation and "
-        "pseudonymisation; bad rows go to raw._quarantine.",
-        partitions_def=DAILY_PARTITIONS,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=f"Lands the new files of {spec.source_dir}/ ({spec.file_glob}), {fetched}in "
+        f"raw.{spec.name} after pandera validation and pseudonymisation; bad rows go to "
+        "raw._quarantine. Config first_day/last_day limits a run to files dated in a range.",
         pool="duckdb_writer",
         check_specs=[
             dg.AssetCheckSpec(
@@ -99,11 +96,12 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
             ),
         ],
     )
-    def _raw_table(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def _raw_table(
+        context: dg.AssetExecutionContext, config: LandingRange, warehouse: WarehouseResource
+    ):
         settings = warehouse.settings()
-        partitions = context.partition_key_range
         if spec.extract_day is not None:
-            for day in extraction_days(partitions):
+            for day in config.api_days(business_today()):
                 context.log.info(
                     f"{spec.name} {day}: {spec.extract_day(settings.sources_dir, day)}"
                 )
@@ -114,12 +112,10 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
                 settings.sources_dir,
                 warehouse.pseudonymisation_key(),
                 context.run_id,
-                days=landing_days(partitions),
+                days=config.file_days(),
             )
             conservation = conservation_check_result(conn, spec, context.run_id)
-        context.log.info(
-            f"raw.{spec.name} {partitions.start}..{partitions.end}: {report.as_metadata()}"
-        )
+        context.log.info(f"raw.{spec.name}: {report.as_metadata()}")
         yield dg.MaterializeResult(metadata=report.as_metadata())
         yield quarantine_check_result(
             report, settings.max_quarantine_share, settings.quarantine_block_min_rows
