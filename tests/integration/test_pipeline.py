@@ -70,7 +70,7 @@ def landed_files(pipeline, load_id: str | None = None):
         left join raw._rejected_values as r
             on r.raw_table = m.raw_table and r.file_sha256 = m.file_sha256
         where $load_id is null or m.load_id = $load_id
-        group by all
+        group by m.raw_table, m.source_file, m.rows_in, m.rows_quarantined
         """,
         {"load_id": load_id},
     )
