@@ -54,8 +54,9 @@ class RawTableSpec:
     # an identical row seen again in one load is a re-export overlap or a re-delivered callback;
     # off where identical rows are real (two equal lines on one receipt)
     identical_rows_are_duplicates: bool = True
-    # API sources: fetch one business day into files under source_dir before they are landed
-    extract_day: Callable[[Path, date], object] | None = None
+    # API sources: fetch into files under source_dir before landing, the given business days or
+    # (None) incrementally from the source's own state; returns printable per-day reports
+    extract: Callable[[Path, list[date] | None], list] | None = None
 
     @property
     def landed_fields(self) -> tuple[Field, ...]:

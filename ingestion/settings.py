@@ -23,6 +23,8 @@ class MallApiSettings:
     max_attempts: int = 5  # SIYU_MALL_API_MAX_ATTEMPTS, per page, the first try included
     retry_base_seconds: float = 1.0  # SIYU_MALL_API_RETRY_BASE_SECONDS, doubles per retry
     timeout_seconds: float = 30.0  # SIYU_MALL_API_TIMEOUT_SECONDS, per request
+    # SIYU_MALL_API_HISTORY_START: the first day fetched when nothing was fetched before
+    history_start: str = "2024-01-01"
 
 
 @dataclass(frozen=True)
@@ -85,4 +87,5 @@ def _mall_api_settings(env) -> MallApiSettings:
         max_attempts=max_attempts,
         retry_base_seconds=float(env.get("SIYU_MALL_API_RETRY_BASE_SECONDS", "1")),
         timeout_seconds=float(env.get("SIYU_MALL_API_TIMEOUT_SECONDS", "30")),
+        history_start=env.get("SIYU_MALL_API_HISTORY_START", "2024-01-01"),
     )

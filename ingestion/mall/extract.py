@@ -15,9 +15,10 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ingestion.http_api import CursorClient, RetryPolicy, Window
 from ingestion.mall.demo_server import serve
@@ -26,6 +27,7 @@ from ingestion.settings import MallApiSettings, load_settings
 log = logging.getLogger(__name__)
 
 PAGES_DIR = "mall"
+BUSINESS_TIME_ZONE = "Asia/Shanghai"
 DEMO_DATA_DIR = "_mall_api"  # the demo mall's server-side records, written by the simulator
 PAGE_GLOB = "20??????/page_*.json"  # day folders only: hidden work folders never match
 
@@ -132,6 +134,44 @@ def extract_day(
     return ExtractReport(entity, day, skipped=f"mall API not configured: {reason}")
 
 
-def day_extractor(entity: str) -> Callable[[Path, date], ExtractReport]:
-    """The `RawTableSpec.extract_day` hook for one entity."""
-    return partial(extract_day, entity)
+LOOKBACK_DAYS = 7  # orders change after the day they were placed (payment, refund): re-ask
+
+
+def extract(
+    entity: str,
+    sources_root: Path,
+    days: list[date] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[ExtractReport]:
+    """Fetch `days`, or incrementally: from a week before the last day fetched (or from
+    SIYU_MALL_API_HISTORY_START on the first run) up to today."""
+    if days is None:
+        days = incremental_days(entity, sources_root, load_settings(environ))
+    return [extract_day(entity, sources_root, d, environ=environ, sleep=sleep) for d in days]
+
+
+def incremental_days(entity: str, sources_root: Path, settings) -> list[date]:
+    fetched = sorted((sources_root / PAGES_DIR / entity).glob("20??????"))
+    if fetched:
+        first = datetime.strptime(fetched[-1].name, "%Y%m%d").date() - timedelta(LOOKBACK_DAYS)
+    else:
+        first = date.fromisoformat(settings.mall_api.history_start)
+    last = _today(sources_root, settings)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _today(sources_root: Path, settings) -> date:
+    """The business day today; the demo mall's clock stops at its last simulated day."""
+    today = datetime.now(ZoneInfo(BUSINESS_TIME_ZONE)).date()
+    demo_days = sorted((sources_root / DEMO_DATA_DIR).glob("*/20??????.jsonl"))
+    if not settings.mall_api.url and settings.is_demo and demo_days:
+        simulated = max(datetime.strptime(p.stem, "%Y%m%d").date() for p in demo_days)
+        return min(today, simulated)
+    return today
+
+
+def extractor(entity: str) -> Callable[[Path, list[date] | None], list[ExtractReport]]:
+    """The `RawTableSpec.extract` hook for one entity."""
+    return partial(extract, entity)

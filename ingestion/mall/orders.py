@@ -2,7 +2,7 @@
 
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.mall.extract import PAGE_GLOB, PAGES_DIR, day_extractor
+from ingestion.mall.extract import PAGE_GLOB, PAGES_DIR, extractor
 from ingestion.mall.pages import read_mall_page
 from quality.schemas.mall import mall_order_rules
 
@@ -33,5 +33,5 @@ MALL_ORDERS = RawTableSpec(
     fields=FIELDS,
     read_file=read_mall_page,
     row_rules=mall_order_rules,
-    extract_day=day_extractor(ENTITY),
+    extract=extractor(ENTITY),
 )

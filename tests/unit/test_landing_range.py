@@ -9,10 +9,10 @@ from orchestration.defs.ingestion.date_range import LandingRange, range_run_conf
 TODAY = date(2025, 11, 12)
 
 
-def test_no_range_lands_every_new_file_and_asks_the_api_for_the_last_week():
+def test_no_range_lands_every_new_file_and_lets_the_api_source_fetch_incrementally():
     default = LandingRange()
     assert default.file_days() is None
-    assert default.api_days(TODAY) == [date(2025, 11, n) for n in range(5, 13)]
+    assert default.api_days(TODAY) is None
 
 
 def test_a_range_lands_its_dates_and_never_asks_the_api_past_today():

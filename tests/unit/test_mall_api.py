@@ -310,7 +310,7 @@ def test_saved_error_page_blocks_the_load(root, conn, key):
 def test_demo_mode_without_url_serves_the_simulator_records(root, monkeypatch):
     monkeypatch.delenv("SIYU_MALL_API_URL", raising=False)
     monkeypatch.setenv("SIYU_MODE", "demo")
-    report = MALL_MEMBERS.extract_day(root, DAY_2)
+    (report,) = MALL_MEMBERS.extract(root, [DAY_2])
     assert (report.pages, report.items, report.skipped) == (1, 2, None)
     assert page_items(root, "mall/members/20251112") == [["MB00000001", "MB00000003"]]
 
@@ -324,3 +324,19 @@ def test_without_url_or_demo_records_nothing_is_fetched(root, mode, with_demo_da
     assert report.skipped.startswith("mall API not configured: SIYU_MALL_API_URL is not set")
     assert (report.pages, report.items) == (0, 0)
     assert not (root / "mall").exists()
+
+
+def test_incremental_fetch_starts_at_the_history_start_then_re_asks_the_last_week(root):
+    from ingestion.mall.extract import extract as extract_incrementally
+
+    demo = {"SIYU_MODE": "demo", "SIYU_MALL_API_HISTORY_START": "2025-11-09"}
+    first = extract_incrementally("orders", root, environ=demo)
+    # the demo mall's clock stops at its last simulated day, 2025-11-12
+    assert [r.day for r in first] == [date(2025, 11, d) for d in (9, 10, 11, 12)]
+    assert sum(r.items for r in first) == sum(
+        len(p.read_text().splitlines()) for p in (root / "_mall_api/orders").glob("*.jsonl")
+    )
+    shutil.copy(root / "_mall_api/orders/20251112.jsonl", root / "_mall_api/orders/20251125.jsonl")
+    second = extract_incrementally("orders", root, environ=demo)
+    assert second[0].day == date(2025, 11, 5)  # a week before the last day fetched
+    assert second[-1].day == date(2025, 11, 25)

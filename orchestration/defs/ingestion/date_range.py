@@ -1,8 +1,8 @@
 """The date range a landing run covers, set in run config (UI launchpad) or `siyu backfill`.
 
 A file's date is the first yyyymmdd in its path. With no range a run lands every new file,
-whatever its date, so a file days or months late is found by the next run; API sources are
-asked for the last week (records change after the day they were created). A range re-lands the
+whatever its date, so a file days or months late is found by the next run; API sources fetch
+incrementally from their own state (a week before the last day fetched). A range re-lands the
 files dated in it (already-landed content is skipped by hash) and re-fetches those API days.
 
 Daily Dagster partitions would show per-day status in the UI, but record ~13 ms of events per
@@ -16,7 +16,6 @@ import dagster as dg
 from pydantic import Field
 
 BUSINESS_TIME_ZONE = "Asia/Shanghai"
-API_LOOKBACK_DAYS = 7  # API records change after their day (payment, refund): re-ask a week
 
 
 class LandingRange(dg.Config):
@@ -37,9 +36,12 @@ class LandingRange(dg.Config):
             raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
         return first, last
 
-    def api_days(self, today: date) -> list[date]:
-        """The days an API source is asked for: the range, or the last week; never past today."""
-        first = _parse(self.first_day) if self.first_day else today - timedelta(API_LOOKBACK_DAYS)
+    def api_days(self, today: date) -> list[date] | None:
+        """The days an API source is asked for: the range (never past today), or None for the
+        source's own incremental state."""
+        if not self.first_day:
+            return None
+        first = _parse(self.first_day)
         last = min(_parse(self.last_day), today) if self.last_day else today
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 

@@ -50,7 +50,7 @@ def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
 def new_source_files_sensor(context: dg.SensorEvaluationContext):
     settings = load_settings()
     state = json.loads(context.cursor) if context.cursor else {"ctime_ns": 0}
-    drops = [spec for spec in ALL_SPECS if spec.extract_day is None]
+    drops = [spec for spec in ALL_SPECS if spec.extract is None]
     if not settings.sources_dir.exists():
         return dg.SkipReason(f"{settings.sources_dir} does not exist yet")
     tables, newest = new_drops(drops, settings.sources_dir, state["ctime_ns"])

@@ -68,7 +68,7 @@ def conservation_check_result(conn, spec: RawTableSpec, load_id: str) -> dg.Asse
 
 def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
     key = raw_asset_key(spec)
-    fetched = "fetched from the API a day at a time, " if spec.extract_day else ""
+    fetched = "fetched from the API a day at a time, " if spec.extract else ""
 
     @dg.asset(
         key=key,
@@ -100,11 +100,10 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, config: LandingRange, warehouse: WarehouseResource
     ):
         settings = warehouse.settings()
-        if spec.extract_day is not None:
-            for day in config.api_days(business_today()):
-                context.log.info(
-                    f"{spec.name} {day}: {spec.extract_day(settings.sources_dir, day)}"
-                )
+        if spec.extract is not None:
+            reports = spec.extract(settings.sources_dir, config.api_days(business_today()))
+            fetched_items = sum(getattr(r, "items", 0) for r in reports)
+            context.log.info(f"{spec.name}: fetched {len(reports)} day(s), {fetched_items} items")
         with connect(settings.warehouse_path) as conn:
             report = land(
                 conn,
