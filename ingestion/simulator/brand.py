@@ -16,8 +16,6 @@ STORE_WEIGHTS = np.array([0.30, 0.25, 0.25, 0.20])
 GUIDES_PER_STORE = 3
 ONLINE_GUIDES = tuple(f"online_guide{k}" for k in range(1, 4))
 
-PKGCARD_STATE = "pkgcard_tmall"
-
 
 def store_state(store: str) -> str:
     """Channel code of the 活码 printed at a store's till."""
@@ -55,3 +53,36 @@ PRODUCT_WEIGHTS = np.array([w for _, _, w in _CATALOGUE], dtype=float) / sum(
     w for _, _, w in _CATALOGUE
 )
 PRODUCT_SKUS = np.array([_ean13(f"6975123{i + 1:05d}") for i in range(len(_CATALOGUE))])
+
+# The mini-program (mall, live room, fission pages) and the official account are two apps of
+# one open-platform account: unionid is shared, openids differ per app.
+MALL_APPID = "wx8c1d2e3f4a5b6c70"
+OA_ORIGINAL_ID = "gh_3f9a2b7c1d4e"
+
+PKGCARD_STATES = {"tmall": "pkgcard_tmall", "jd": "pkgcard_jd", "douyin": "pkgcard_douyin"}
+
+# Live sessions: every evening but Monday's, and every evening of 618 and Double 11.
+LIVE_WEEKDAYS = (1, 2, 3, 4, 5, 6)
+LIVE_START_HOUR = 20
+LIVE_HOSTS = ("7302118840", "7302118841", "7302118842")  # Douyin author ids of the brand's hosts
+
+# Fixed campaign calendars (day offsets from the first day), so a campaign never moves when the
+# horizon grows. Ids carry year and month only: a path's first 8-digit run must be its date.
+REFERRAL_FIRST_DAY, REFERRAL_EVERY, REFERRAL_DAYS = 30, 120, 14
+OUTBOUND_FIRST_DAY, OUTBOUND_EVERY, OUTBOUND_DAYS = 60, 90, 3
+
+
+def live_day_mask(month: np.ndarray, dom: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """Days with a live session."""
+    regular = np.isin(weekday, LIVE_WEEKDAYS)
+    return regular | ((month == 6) & (dom <= 18)) | ((month == 11) & (dom <= 11))
+
+
+def campaign_id(prefix: str, compact_day: str) -> str:
+    """`RF2506` from a start day `20250611`: year and month only."""
+    return f"{prefix}{compact_day[2:6]}"
+
+
+def room_id(compact_day: str) -> str:
+    """Live room id of a session day, e.g. `lr7f3a1c` (hex, never an 8-digit run)."""
+    return f"lr{(int(compact_day) * 2654435761) % 16**6:06x}"

@@ -7,12 +7,33 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import phones as ph
-from .brand import STORE_WEIGHTS
-from .text import BASE64URL, cat, choice, draw_unique, ints, pick, random_tokens
+from .brand import (
+    GUIDES_PER_STORE,
+    LIVE_START_HOUR,
+    REFERRAL_DAYS,
+    REFERRAL_EVERY,
+    REFERRAL_FIRST_DAY,
+    STORE_WEIGHTS,
+    live_day_mask,
+)
+from .clock import DAY, HOUR, Period
+from .rand import stream
+from .text import ALNUM, BASE64URL, cat, choice, draw_unique, ints, pick, random_tokens
 
-TMALL_SHARE = 0.60  # persons first acquired on Tmall; the rest are store customers
-CROSS_SHARE = 0.10  # Tmall persons who also visit a store, and store persons who also buy online
+# How persons first came to the brand.
+CHANNELS = ("tmall", "jd", "douyin", "store", "mall", "live", "referral")
+CHANNEL_WEIGHTS = np.array([0.34, 0.12, 0.14, 0.18, 0.10, 0.06, 0.06])
+# Share of a channel's persons among those acquired elsewhere (cross-channel buyers).
+CROSS_SHARES = {"tmall": 0.12, "jd": 0.05, "douyin": 0.06, "store": 0.08, "mall": 0.20}
+LIVE_SHARE = 0.30  # persons who watch the brand's live sessions
+OA_SHARE = 0.25  # persons who follow the official account at some point
+PRE_START_SHARE = 0.30  # customers the brand already had before the first day
+PRE_START_YEARS = 3
+JOIN_MEAN_DAYS = 450  # newcomers keep arriving, fewer as the years go by
+ACTIVE_MEAN_DAYS = 420  # how long a customer keeps buying before going dormant
 MEMBER_SHARE = 0.70  # store customers holding a member card
+MALL_PHONE_SHARE = 0.70  # mall users who authorise their phone
+TMALL_MEMBER_SHARE = 0.40  # Tmall buyers who join the brand membership (会员通)
 UNIONID_SHARE = 0.70  # persons whose WeChat is bound to the brand's open-platform account
 
 # Most common surnames, weighted roughly by population share.
@@ -108,23 +129,48 @@ class People:
     """One row per person; arrays are aligned on the person index."""
 
     person_id: np.ndarray
-    acquisition: np.ndarray  # "tmall" or "store"
+    acquisition: np.ndarray  # one of CHANNELS
+    joined: np.ndarray  # local seconds of the first contact (negative: before the first day)
+    active_until: np.ndarray  # local seconds after which the person stops buying by themselves
+    last_before_start: np.ndarray  # last purchase before the first day, -inf-like when none
+    propensity: np.ndarray  # multiplies every purchase rate
+    tmall: np.ndarray
+    jd: np.ndarray
+    douyin: np.ndarray
+    store: np.ndarray
+    mall: np.ndarray
+    live: np.ndarray
+    oa: np.ndarray
+    home_store: np.ndarray  # store index, -1 when the person never visits a store
+    store_guide: np.ndarray  # the home store guide (0..GUIDES_PER_STORE-1) who serves them
+    member: np.ndarray
+    card: np.ndarray  # "" for non-members
+    mall_phone: np.ndarray  # authorised the phone in the mall
+    tmall_member: np.ndarray  # joins the Tmall brand membership at the first Tmall order
     phone: np.ndarray  # int64, 11 digits
     name: np.ndarray
     wechat_name: np.ndarray
     address: np.ndarray
-    nick: np.ndarray  # Tmall buyer nick (every person has one; only buyers use it)
-    buys_tmall: np.ndarray
-    visits_store: np.ndarray
-    home_store: np.ndarray  # store index, -1 when the person never visits a store
-    member: np.ndarray
-    card: np.ndarray  # "" for non-members
+    nick: np.ndarray  # Tmall buyer nick
+    jd_pin: np.ndarray
+    douyin_open_id: np.ndarray
+    mall_openid: np.ndarray
+    oa_openid: np.ndarray
     unionid: np.ndarray  # "" when the open-platform binding is missing
     external_userid: np.ndarray
+    device_id: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.person_id)
+
+    @property
+    def known_phone(self) -> np.ndarray:
+        """The brand holds the full phone: store member, mall authorisation or Tmall membership."""
+        return self.member | (self.mall & self.mall_phone) | (self.tmall & self.tmall_member)
+
+
+NO_PURCHASE = np.iinfo(np.int64).min // 2
 
 
 def _names(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -180,17 +226,50 @@ def _addresses(rng: np.random.Generator, n: int) -> np.ndarray:
     )
 
 
-def make_people(rng: np.random.Generator, n: int) -> People:
-    """Draw n persons: channel, stores, membership and all identifiers."""
+def _join_times(
+    rng: np.random.Generator, period: Period, acq: np.ndarray, pre: np.ndarray
+) -> np.ndarray:
+    """First contact: older customers before the first day, newcomers after it."""
+    n = len(acq)
+    back = (rng.random(n) * PRE_START_YEARS * 365 * DAY).astype(np.int64)
+    ahead = (rng.exponential(JOIN_MEAN_DAYS, size=n) * DAY).astype(np.int64)
+    joined = np.where(pre, -1 - back, ahead)
+    # Referral newcomers join during a campaign's two weeks; live newcomers in a session.
+    day = joined // DAY
+    k = np.maximum(0, (day - REFERRAL_FIRST_DAY) // REFERRAL_EVERY)
+    in_campaign = (REFERRAL_FIRST_DAY + k * REFERRAL_EVERY) * DAY + (
+        rng.random(n) * REFERRAL_DAYS * DAY
+    ).astype(np.int64)
+    joined = np.where(acq == "referral", in_campaign, joined)
+    days = np.arange(0, int(day.max(initial=0)) + 8)
+    live = days[live_day_mask(*period.fields(days))]
+    nxt = live[np.minimum(np.searchsorted(live, np.maximum(day, 0)), len(live) - 1)]
+    in_session = nxt * DAY + LIVE_START_HOUR * HOUR + rng.integers(0, 90 * 60, size=n)
+    joined = np.where((acq == "live") & ~pre, in_session, joined)
+    return joined
+
+
+def make_people(seed: int, n: int, period: Period) -> People:
+    """Draw n persons: channels, stores, memberships, timeline and all identifiers."""
+    rng = stream(seed, "people")
     width = max(7, len(str(n)))
     person_id = cat("P", ints(np.arange(1, n + 1), width))
-    tmall_acquired = rng.random(n) < TMALL_SHARE
-    cross = rng.random(n) < CROSS_SHARE
-    buys_tmall = tmall_acquired | cross
-    visits_store = ~tmall_acquired | cross
-    home_store = np.where(visits_store, choice(rng, STORE_WEIGHTS, n), -1)
-    member = visits_store & (rng.random(n) < MEMBER_SHARE)
+    acq = pick(CHANNELS, choice(rng, CHANNEL_WEIGHTS, n))
+    pre = rng.random(n) < PRE_START_SHARE
+    # Live and referral need a session or a campaign, which older customers did not have.
+    acq = np.where(pre & np.isin(acq, ("live", "referral")), "mall", acq)
+    joined = _join_times(rng, period, acq, pre)
+    active_until = joined + (rng.exponential(ACTIVE_MEAN_DAYS, size=n) * DAY).astype(np.int64)
+    gap = (rng.exponential(30, size=n) * DAY).astype(np.int64)
+    last_before = np.where(pre, np.maximum(joined, np.minimum(active_until, 0) - gap), NO_PURCHASE)
+    propensity = rng.gamma(2.0, 0.5, size=n)
 
+    flags = {c: (acq == c) | (rng.random(n) < CROSS_SHARES[c]) for c in CROSS_SHARES}
+    mall = flags["mall"] | np.isin(acq, ("live", "referral"))
+    live = (acq == "live") | (rng.random(n) < LIVE_SHARE)
+    store = flags["store"]
+    home_store = np.where(store, choice(rng, STORE_WEIGHTS, n), -1)
+    member = store & (rng.random(n) < MEMBER_SHARE)
     card = np.full(n, "", dtype="U11")
     card_numbers = draw_unique(lambda k: rng.integers(10**9, 10**10, size=k), int(member.sum()))
     card[member] = cat("M", ints(card_numbers, 10))
@@ -198,25 +277,45 @@ def make_people(rng: np.random.Generator, n: int) -> People:
     has_unionid = rng.random(n) < UNIONID_SHARE
     unionid = cat("o", draw_unique(lambda k: random_tokens(rng, k, 27, BASE64URL), n))
     external_userid = cat("wm", draw_unique(lambda k: random_tokens(rng, k, 30), n))
+    mall_openid = cat("o", draw_unique(lambda k: random_tokens(rng, k, 27, BASE64URL), n))
+    oa_openid = cat("o", draw_unique(lambda k: random_tokens(rng, k, 27, BASE64URL), n))
+    jd_pin = cat("jd_", draw_unique(lambda k: random_tokens(rng, k, 12, ALNUM[26:]), n))
+    douyin_open_id = cat("_000", draw_unique(lambda k: random_tokens(rng, k, 32), n))
+    device_id = random_tokens(rng, n, 32, "0123456789abcdef")
     phone = ph.unique_phones(rng, n)
     names = _names(rng, n)
     nickname = pick(_WECHAT_NICKS, rng.integers(0, len(_WECHAT_NICKS), size=n))
     wechat_name = np.where(rng.random(n) < 0.45, names, nickname)
-    address = _addresses(rng, n)
-    nick = _nicks(rng, n)
     return People(
         person_id=person_id,
-        acquisition=np.where(tmall_acquired, "tmall", "store"),
+        acquisition=acq,
+        joined=joined,
+        active_until=active_until,
+        last_before_start=last_before,
+        propensity=propensity,
+        tmall=flags["tmall"],
+        jd=flags["jd"],
+        douyin=flags["douyin"],
+        store=store,
+        mall=mall,
+        live=live,
+        oa=rng.random(n) < OA_SHARE,
+        home_store=home_store,
+        store_guide=rng.integers(0, GUIDES_PER_STORE, size=n),
+        member=member,
+        card=card,
+        mall_phone=rng.random(n) < MALL_PHONE_SHARE,
+        tmall_member=rng.random(n) < TMALL_MEMBER_SHARE,
         phone=phone,
         name=names,
         wechat_name=wechat_name,
-        address=address,
-        nick=nick,
-        buys_tmall=buys_tmall,
-        visits_store=visits_store,
-        home_store=home_store,
-        member=member,
-        card=card,
+        address=_addresses(rng, n),
+        nick=_nicks(rng, n),
+        jd_pin=jd_pin,
+        douyin_open_id=douyin_open_id,
+        mall_openid=mall_openid,
+        oa_openid=oa_openid,
         unionid=np.where(has_unionid, unionid, ""),
         external_userid=external_userid,
+        device_id=device_id,
     )

@@ -19,7 +19,7 @@ PREFIXES = np.array(
 )
 
 # How a phone gets typed: plain, spaced 3-4-4, +86, +86 dashed, full-width digits.
-FORMATS = ("plain", "spaced", "plus86", "plus86_dashed", "fullwidth")
+FORMATS = ("plain", "spaced", "plus86", "plus86_dashed", "fullwidth", "plus86_spaced")
 TILL_FORMAT_WEIGHTS = np.array([0.60, 0.12, 0.10, 0.08, 0.10])
 REMARK_FORMAT_WEIGHTS = np.array([0.50, 0.20, 0.10, 0.10, 0.10])
 
@@ -67,6 +67,7 @@ def formatted(phones: np.ndarray, fmt: np.ndarray) -> np.ndarray:
         cat("+86 ", flat),
         cat("+86-", head, "-", mid, "-", tail),
         _fullwidth(flat),
+        cat("+86 ", head, " ", mid, " ", tail),
     ]
     out = np.empty(len(phones), dtype="U17")
     for k, variant in enumerate(variants):
@@ -78,3 +79,7 @@ def formatted(phones: np.ndarray, fmt: np.ndarray) -> np.ndarray:
 def varied(rng: np.random.Generator, phones: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Phones in a random mix of the hand-typed formats."""
     return formatted(phones, choice(rng, weights, len(phones)))
+
+
+NPS_FORMAT_WEIGHTS = np.array([0.55, 0.15, 0.15, 0.05, 0.10])
+OUTBOUND_FORMAT_WEIGHTS = np.array([0.70, 0.10, 0.0, 0.0, 0.05, 0.15])

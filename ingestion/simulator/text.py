@@ -89,3 +89,21 @@ def rank_in_group(keys: np.ndarray) -> np.ndarray:
     """0-based position of each row within its run of equal keys (keys sorted)."""
     starts, ends = group_bounds(keys)
     return np.arange(len(keys)) - np.repeat(starts, ends - starts)
+
+
+def thousands(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers with thousands separators: `1,299`."""
+    v = np.asarray(values, dtype=np.int64)
+    low = ints(v % 1000, 3)
+    mid = ints(v // 1000 % 1000, 3)
+    out = ints(v)
+    out = np.where(v >= 1000, cat(ints(v // 1000), ",", low), out)
+    return np.where(v >= 1_000_000, cat(ints(v // 1_000_000), ",", mid, ",", low), out)
+
+
+def yuan(cents: np.ndarray, symbol: str = "¥") -> np.ndarray:
+    """Money as `¥1,299.00` (negative: `-¥12.50`); GBK files need the full-width `￥`."""
+    cents = np.asarray(cents, dtype=np.int64)
+    sign = np.where(cents < 0, "-", "")
+    magnitude = np.abs(cents)
+    return cat(sign, symbol, thousands(magnitude // 100), ".", ints(magnitude % 100, 2))

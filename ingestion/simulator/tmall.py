@@ -1,20 +1,22 @@
-"""Tmall orders and the seller-center order report (订单报表) files, one export per day."""
+"""Tmall orders (seller-center order reports, daily plus Monday re-exports) and 会员通 members."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import corrupt
+from . import orders as od
 from . import phones as ph
-from .brand import PRODUCT_PRICE_CENTS, PRODUCT_TITLES, PRODUCT_WEIGHTS, SHOP_NAME
-from .clock import DAY, Period, time_of_day
+from .brand import PRODUCT_TITLES, SHOP_NAME
+from .clock import DAY, HOUR, Period
+from .corrupt import Defect, spoil
+from .output import Output
 from .people import People
-from .text import choice, draw_unique, format_cents, group_bounds, ints, rank_in_group
-from .writers import write_csv
+from .rand import below, categorical, exponential
+from .text import format_cents, group_bounds, ints
+from .writers import csv_text
 
+PLAN = od.OrderPlan("tmall", rate=0.036, close_unpaid_hours=(0.5, 30.0))
 HEADER = (
     "订单编号",
     "买家会员名",
@@ -34,139 +36,234 @@ HEADER = (
     "订单关闭原因",
     "退款金额",
 )
-PAID_AMOUNT_COLUMN = "买家实际支付金额"
-
-SUCCESS, UNPAID_CLOSED, REFUNDED, SHIPPED = 0, 1, 2, 3
-STATUS_WEIGHTS = np.array([0.85, 0.05, 0.04, 0.06])
-STATUS_TEXT = np.array(["交易成功", "交易关闭", "交易关闭", "卖家已发货，等待买家确认"])
-CLOSE_REASON = np.array(["订单未关闭", "买家未付款", "退款", "订单未关闭"])
-
-REPEAT_PER_DAY = 0.01  # Poisson mean of repeat orders per buyer per simulated day
-PROMO_BUMPS = {"06-18": 5.0, "11-11": 8.0}  # 618 and Double 11 sales days
-MIDNIGHT_RUSH = 0.30  # share of Double 11 orders placed in its first hour
-# Online shopping peaks in the evening and dips before dawn.
-HOUR_WEIGHTS = np.array(
+DEFECTS = (
+    Defect("bad_amount", "买家实际支付金额"),
+    Defect("bad_time", "订单创建时间"),
+    Defect("missing_value", "订单编号"),
+    Defect("unknown_status", "订单状态"),
+)
+STATUS_TEXT = np.array(
     [
-        3,
-        1.5,
-        0.8,
-        0.4,
-        0.3,
-        0.3,
-        0.5,
-        1,
-        2,
-        3.5,
-        4.5,
-        5,
-        5,
-        4.5,
-        4.5,
-        4.5,
-        4.5,
-        4.5,
-        4.5,
-        5,
-        6,
-        7.5,
-        7.5,
-        6,
+        "等待买家付款",
+        "买家已付款，等待卖家发货",
+        "卖家已发货，等待买家确认",
+        "交易成功",
+        "交易关闭",
+        "",  # refund in progress shows the paid/shipped status
+        "交易关闭",
     ]
 )
-FREE_SHIPPING_CENTS = 4900
-POSTAGE_CENTS = 600
-MEAN_PAY_DELAY_S = 180
+REEXPORT_DAYS = 7  # a Monday re-export covers the week before it
+REEXPORT_SECOND = 9 * HOUR + 30 * 60
+
+MEMBER_HEADER = ("买家昵称", "会员手机号", "入会时间", "会员等级", "入会渠道", "是否接受营销")
+MEMBER_DEFECTS = (
+    Defect("invalid_phone", "会员手机号"),
+    Defect("bad_time", "入会时间"),
+    Defect("missing_value", "买家昵称"),
+)
+JOIN_CHANNELS = np.array(["店铺首页", "订单页", "直播间", "包裹卡"])
+JOIN_CHANNEL_WEIGHTS = np.array([0.30, 0.40, 0.10, 0.20])
+OPT_IN = 0.85  # members who accept marketing when joining
+WITHDRAW = 0.12  # members who later withdraw consent
+WITHDRAW_MEAN_DAYS = 150
 
 
-def make_orders(rng: np.random.Generator, people: People, period: Period) -> pd.DataFrame:
-    """Every Tmall order of the period, sorted by creation time then order number."""
-    buyers = np.flatnonzero(people.buys_tmall)
-    n_orders = 1 + rng.poisson(REPEAT_PER_DAY * period.days, size=len(buyers))
-    person = np.repeat(buyers, n_orders)
-    n = len(person)
+def order_numbers(serial: np.ndarray) -> np.ndarray:
+    """19-digit order numbers."""
+    return serial * 10**4 + (serial * 7919) % 10**4
 
-    day = rng.choice(period.days, size=n, p=period.day_weights(PROMO_BUMPS))
-    second = time_of_day(rng, HOUR_WEIGHTS, n)
-    is_double11 = np.strings.endswith(period.iso(day), "-11-11")
-    rush = is_double11 & (rng.random(n) < MIDNIGHT_RUSH)
-    second = np.where(rush, rng.integers(0, 3600, size=n), second)
-    created = day * DAY + second
 
-    status = choice(rng, STATUS_WEIGHTS, n)
-    product = choice(rng, PRODUCT_WEIGHTS, n)
-    quantity = choice(rng, np.array([0.75, 0.18, 0.07]), n) + 1
-    goods = PRODUCT_PRICE_CENTS[product] * quantity
-    postage = np.where(goods >= FREE_SHIPPING_CENTS, 0, POSTAGE_CENTS)
-    total = goods + postage
-    paid = status != UNPAID_CLOSED
-    # Payment lands before the 23:59:59 export, so a paid order is never shown unpaid.
-    delay = np.minimum(
-        5 + rng.exponential(MEAN_PAY_DELAY_S, size=n).astype(np.int64), DAY - 1 - second
+def make_orders(seed: int, people: People, period: Period) -> pd.DataFrame:
+    orders = od.make_orders(seed, PLAN, people, period, people.tmall)
+    orders["order_no"] = order_numbers(orders["serial"].to_numpy())
+    return orders
+
+
+def _export_rows(orders: pd.DataFrame, rows: np.ndarray, at: int) -> pd.DataFrame:
+    o = orders.iloc[rows]
+    status = od.status_at(o, at)
+    status = np.where(status == od.REFUNDING, od.before_refund(o, at), status)
+    out = o.assign(status=status)
+    out["paid_now"] = (o["paid_at"].to_numpy() >= 0) & (o["paid_at"].to_numpy() <= at)
+    return out
+
+
+def exports(orders: pd.DataFrame, period: Period) -> list[tuple[str, int, int, np.ndarray]]:
+    """(path, day, export second, order rows) for the daily reports and Monday re-exports."""
+    created_day = orders["created"].to_numpy() // DAY
+    out = []
+    starts, ends = group_bounds(created_day)
+    daily = {int(created_day[s]): (s, e) for s, e in zip(starts, ends, strict=True)}
+    for day in range(period.days):
+        stamp = period.compact(day).item()
+        if day in daily:
+            s, e = daily[day]
+            out.append(
+                (
+                    f"tmall/ExportOrderList{stamp}235959.csv",
+                    day,
+                    day * DAY + DAY - 1,
+                    np.arange(s, e),
+                )
+            )
+        if period.weekday(day) == 0 and day > 0:
+            covered = [daily[d] for d in range(max(0, day - REEXPORT_DAYS), day) if d in daily]
+            if covered:
+                rows = np.arange(covered[0][0], covered[-1][1])
+                out.append(
+                    (
+                        f"tmall/ExportOrderList{stamp}093000.csv",
+                        day,
+                        day * DAY + REEXPORT_SECOND,
+                        rows,
+                    )
+                )
+    return out
+
+
+def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Period) -> pd.DataFrame:
+    """Write every export; return the latest observation of each order (for orders_daily)."""
+    seen = []
+    for path, day, at, rows in exports(orders, period):
+        o = _export_rows(orders, rows, at)
+        seen.append(pd.DataFrame({"row": rows, "at": at}))
+        out.saw("tmall_buyer_nick", o["person"].to_numpy(), day)
+
+        def build(kinds, o=o, at=at) -> bytes:
+            person = o["person"].to_numpy()
+            status = o["status"].to_numpy()
+            paid = o["paid_now"].to_numpy()
+            total = o["total"].to_numpy()
+            paid_at = o["paid_at"].to_numpy()
+            columns = [
+                spoil(ints(o["order_no"].to_numpy()), kinds, DEFECTS, "订单编号", json=False),
+                people.nick[person],
+                format_cents(o["goods"].to_numpy()),
+                format_cents(o["postage"].to_numpy()),
+                format_cents(total),
+                spoil(
+                    format_cents(np.where(paid, total, 0)),
+                    kinds,
+                    DEFECTS,
+                    "买家实际支付金额",
+                    json=False,
+                ),
+                spoil(STATUS_TEXT[status], kinds, DEFECTS, "订单状态", json=False),
+                people.name[person],
+                people.address[person],
+                ph.masked(people.phone[person]),
+                spoil(
+                    period.timestamp(o["created"].to_numpy()),
+                    kinds,
+                    DEFECTS,
+                    "订单创建时间",
+                    json=False,
+                ),
+                np.where(paid, period.timestamp(np.maximum(paid_at, 0)), ""),
+                PRODUCT_TITLES[o["product"].to_numpy()],
+                ints(o["quantity"].to_numpy()),
+                np.full(len(o), SHOP_NAME),
+                np.where(
+                    status == od.CLOSED,
+                    "买家未付款",
+                    np.where(status == od.REFUNDED_ST, "退款", "订单未关闭"),
+                ),
+                format_cents(np.where(status == od.REFUNDED_ST, total, 0)),
+            ]
+            return csv_text(HEADER, columns, "\r\n").encode("gbk")
+
+        out.file(
+            raw_table="tmall__orders",
+            path=path,
+            path_day=day,
+            arrival_day=day,
+            n_rows=len(rows),
+            defects=DEFECTS,
+            build=build,
+        )
+    return observations(orders, seen)
+
+
+def observations(orders: pd.DataFrame, seen: list[pd.DataFrame]) -> pd.DataFrame:
+    """Each order's status as of the latest file that shows it."""
+    if not seen:
+        return od.observed(orders.iloc[:0], np.zeros(0, dtype=np.int64))
+    s = pd.concat(seen, ignore_index=True).groupby("row")["at"].max()
+    return od.observed(orders.iloc[s.index.to_numpy()], s.to_numpy())
+
+
+def members(seed: int, orders: pd.DataFrame, people: People) -> pd.DataFrame:
+    """会员通 records: a join at the first paid Tmall order, and later consent withdrawals."""
+    paid = orders[orders["paid_at"] >= 0]
+    first = paid.drop_duplicates("person")
+    person = first["person"].to_numpy()
+    person = person[people.tmall_member[person]]
+    joined = first.set_index("person").loc[person, "paid_at"].to_numpy()
+    joined = joined + 60 + (exponential(seed, "tmall_join", 1800, person)).astype(np.int64)
+    level = 1 + np.minimum(3, (people.propensity[person] * 1.6).astype(np.int64))
+    channel = categorical(seed, "tmall_join_channel", JOIN_CHANNEL_WEIGHTS, person)
+    accepts = below(seed, "tmall_opt_in", OPT_IN, person)
+    withdraws = accepts & below(seed, "tmall_withdraw", WITHDRAW, person)
+    withdrawn_at = (
+        joined
+        + DAY
+        + (exponential(seed, "tmall_withdraw_at", WITHDRAW_MEAN_DAYS * DAY, person)).astype(
+            np.int64
+        )
     )
-    order_no = draw_unique(lambda k: rng.integers(10**18, 4 * 10**18, size=k), n)
-
-    orders = pd.DataFrame(
+    base = pd.DataFrame(
         {
-            "order_no": order_no,
             "person": person,
-            "created": created,
-            "paid_at": np.where(paid, created + delay, -1),
-            "status": status,
-            "product": product,
-            "quantity": quantity,
-            "goods": goods,
-            "postage": postage,
-            "total": total,
-            "paid_amount": np.where(paid, total, 0),
-            "refund": np.where(status == REFUNDED, total, 0),
+            "joined": joined,
+            "level": level,
+            "channel": channel,
+            "accepts": accepts,
+            "t": joined,
         }
     )
-    order = np.lexsort((orders["order_no"].to_numpy(), orders["created"].to_numpy()))
-    return orders.iloc[order].reset_index(drop=True)
+    later = base[withdraws].assign(accepts=False, t=withdrawn_at[withdraws])
+    rec = pd.concat([base, later], ignore_index=True)
+    return rec.sort_values(["t", "person"], kind="stable").reset_index(drop=True)
 
 
-def file_name(period: Period, day: np.ndarray) -> np.ndarray:
-    """`tmall/ExportOrderList<yyyymmdd>235959.csv`: the export runs at the end of each day."""
-    return np.strings.add(
-        np.strings.add("tmall/ExportOrderList", period.compact(day)), "235959.csv"
-    )
-
-
-def write_orders(
-    out_dir: Path,
-    orders: pd.DataFrame,
-    people: People,
-    period: Period,
-    defects: np.ndarray,
-) -> tuple[int, pd.DataFrame]:
-    """Write one GBK file per creation day; return the file count and the bad-row records."""
-    day = orders["created"].to_numpy() // DAY
-    files = file_name(period, day)
+def write_members(out: Output, rec: pd.DataFrame, people: People, period: Period) -> None:
+    rec = rec[rec["t"] < period.end]
+    day = rec["t"].to_numpy() // DAY
     starts, ends = group_bounds(day)
-    o = {c: orders[c].to_numpy() for c in orders.columns}
-    for start, end in zip(starts, ends, strict=True):
-        s = slice(start, end)
-        person = o["person"][s]
-        paid_at = o["paid_at"][s]
-        columns = [
-            ints(o["order_no"][s]),
-            people.nick[person],
-            format_cents(o["goods"][s]),
-            format_cents(o["postage"][s]),
-            format_cents(o["total"][s]),
-            corrupt.apply(format_cents(o["paid_amount"][s]), defects[s]),
-            STATUS_TEXT[o["status"][s]],
-            people.name[person],
-            people.address[person],
-            ph.masked(people.phone[person]),
-            period.timestamp(o["created"][s]),
-            np.where(paid_at >= 0, period.timestamp(np.maximum(paid_at, 0)), ""),
-            PRODUCT_TITLES[o["product"][s]],
-            ints(o["quantity"][s]),
-            np.full(end - start, SHOP_NAME),
-            CLOSE_REASON[o["status"][s]],
-            format_cents(o["refund"][s]),
-        ]
-        write_csv(out_dir / files[start], HEADER, columns, encoding="gbk", newline="\r\n")
-    bad = corrupt.records("tmall", files, rank_in_group(day) + 1, PAID_AMOUNT_COLUMN, defects)
-    return len(starts), bad
+    for s, e in zip(starts, ends, strict=True):
+        r = rec.iloc[s:e]
+        d = int(day[s])
+
+        def build(kinds, r=r) -> bytes:
+            person = r["person"].to_numpy()
+            columns = [
+                spoil(people.nick[person], kinds, MEMBER_DEFECTS, "买家昵称", json=False),
+                spoil(
+                    ph.plain(people.phone[person]), kinds, MEMBER_DEFECTS, "会员手机号", json=False
+                ),
+                spoil(
+                    period.timestamp(r["joined"].to_numpy()),
+                    kinds,
+                    MEMBER_DEFECTS,
+                    "入会时间",
+                    json=False,
+                ),
+                ints(r["level"].to_numpy()),
+                JOIN_CHANNELS[r["channel"].to_numpy()],
+                np.where(r["accepts"].to_numpy(), "是", "否"),
+            ]
+            return csv_text(MEMBER_HEADER, columns, "\r\n").encode("gbk")
+
+        stamp = period.compact(d).item()
+        out.saw("tmall_buyer_nick", r["person"].to_numpy(), d)
+        out.saw("phone", r["person"].to_numpy(), d)
+        out.file(
+            raw_table="tmall__members",
+            path=f"tmall/members/TmallMembers_{stamp}.csv",
+            path_day=d,
+            arrival_day=d,
+            n_rows=e - s,
+            defects=MEMBER_DEFECTS,
+            build=build,
+        )

@@ -1,8 +1,10 @@
-"""WeCom guide relationships: add/delete callbacks and the final full contact list."""
+"""WeCom guide relationships: add/delete callbacks and the periodic full contact list.
+
+Customers add a guide through a channel code (`state`): the store till's 活码, the package
+card (包裹卡) of each platform, a live room or a referral campaign.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,219 +14,359 @@ from .brand import (
     CORP_ID,
     GUIDES_PER_STORE,
     ONLINE_GUIDES,
-    PKGCARD_STATE,
+    PKGCARD_STATES,
     STORES,
     store_guide_userids,
     store_state,
 )
-from .clock import DAY, Period, time_of_day
+from .clock import DAY, HOME_HOURS, Period
+from .corrupt import Defect, spoil
+from .output import Output
 from .people import People
 from .pos import SALE, Receipts
-from .text import group_bounds, random_tokens, run_starts
-from .writers import write_json, write_jsonl
+from .rand import below, categorical, exponential, hex_tokens, integers, text_keys, uniform
+from .text import cat, group_bounds
+from .writers import jn, js, jsonl_text, objects
 
 ADD = "add_external_contact"
 DEL_BY_GUIDE = "del_external_contact"
 DEL_BY_CUSTOMER = "del_follow_user"
 
-STORE_ADD_MEMBER = 0.60  # members who scan the till 活码 at their first visit to a store
+# Add-friend rates (加粉率) of customers reached through each code.
+STORE_ADD_SERVED = 0.90  # members served by their own guide at their home store
+STORE_ADD_MEMBER = 0.45
 STORE_ADD_WALKIN = 0.20
-PKGCARD_ADD = 0.20  # Tmall buyers who scan the package card (包裹卡) once
-PKGCARD_DELAY_DAYS = (2, 6)  # the parcel arrives a few days after payment
+PKGCARD_REACH = {"tmall": 0.45, "jd": 0.35, "douyin": 0.30}  # parcels whose card reaches the buyer
+PKGCARD_ADD = 0.22
+LIVE_ADD = 0.04
+REFERRAL_ADD = 0.35
 REMARK_STORE = 0.50  # guides note the phone for half the customers met in store
-REMARK_PKGCARD = 0.10
-DEL_CUSTOMER_SHARE = 0.10
-DEL_GUIDE_SHARE = 0.02
+REMARK_ONLINE = 0.10
+# Deletes: a slow trickle, and a wave after campaigns that over-market their new friends.
+DEL_CUSTOMER_SHARE, DEL_CUSTOMER_MEAN_DAYS = 0.10, 200
+DEL_GUIDE_SHARE, DEL_GUIDE_MEAN_DAYS = 0.02, 150
+OVERMARKETED_DEL_SHARE, OVERMARKETED_MEAN_DAYS = 0.50, 10
 PAGE_SIZE = 100
-# People scan a package card at home: evenings and lunch breaks.
-HOME_HOURS = np.array(
-    [1, 0.5, 0.2, 0.1, 0.1, 0.1, 0.3, 1, 2, 2.5, 3, 3, 4, 3, 2.5, 2.5, 2.5, 3, 3.5, 4, 5, 5.5, 5, 3]
+EVENT_DEFECTS = (
+    Defect("bad_time", "CreateTime"),
+    Defect("missing_value", "ExternalUserID"),
+    Defect("unknown_status", "ChangeType"),
 )
-_STORE_GUIDES = np.array([g for i in range(len(STORES)) for g in store_guide_userids(i)])
+CONTACT_DEFECTS = (
+    Defect("missing_value", "external_userid"),
+    Defect("bad_time", "createtime"),
+)
+STORE_GUIDES = np.array([g for i in range(len(STORES)) for g in store_guide_userids(i)])
+ALL_GUIDES = np.concatenate([STORE_GUIDES, np.asarray(ONLINE_GUIDES)])
 
 
-def make_relationships(
-    rng: np.random.Generator,
-    people: People,
-    period: Period,
-    orders: pd.DataFrame,
-    receipts: Receipts,
-) -> pd.DataFrame:
-    """One row per (person, guide) relationship with its add, optional delete, and remark."""
-    # Store channel: the first sales receipt of each person at each store.
+def _home_time(seed: int, label: str, day: np.ndarray, key: np.ndarray) -> np.ndarray:
+    hour = categorical(seed, f"{label}_h", HOME_HOURS, key)
+    return day * DAY + hour * 3600 + integers(seed, f"{label}_s", 0, 3600, key)
+
+
+def _online_guide(seed: int, person: np.ndarray, state: np.ndarray) -> np.ndarray:
+    # Each code routes a customer to one online guide (the 活码 spreads friends over the pool).
+    code = text_keys(state)
+    return len(STORE_GUIDES) + integers(seed, "online_guide", 0, len(ONLINE_GUIDES), person, code)
+
+
+def store_adds(seed: int, people: People, receipts: Receipts) -> pd.DataFrame:
+    """The till 活码: offered at each sale until the customer adds a guide of that store."""
     sales = receipts.receipts[receipts.receipts["kind"] == SALE]
     person, store = sales["person"].to_numpy(), sales["store"].to_numpy()
-    t, guide = sales["t"].to_numpy(), sales["guide"].to_numpy()
-    order = np.lexsort((t, store, person))
-    person, store, t, guide = person[order], store[order], t[order], guide[order]
-    first = run_starts(person, store)
-    person, store, t, guide = person[first], store[first], t[first], guide[first]
-    p_add = np.where(people.member[person], STORE_ADD_MEMBER, STORE_ADD_WALKIN)
-    adds = rng.random(len(person)) < p_add
-    # The guide who rang up the receipt shows the QR code; otherwise any guide on the floor.
-    guide = np.where(guide >= 0, guide, rng.integers(0, GUIDES_PER_STORE, size=len(person)))
-    add_delay = rng.integers(60, 1200, size=len(person))
-    store_rel = pd.DataFrame(
+    guide, t, key = sales["guide"].to_numpy(), sales["t"].to_numpy(), sales["key"].to_numpy()
+    home = store == people.home_store[person]
+    own = home & (guide == people.store_guide[person])
+    p = np.where(
+        own & people.member[person],
+        STORE_ADD_SERVED,
+        np.where(people.member[person], STORE_ADD_MEMBER, STORE_ADD_WALKIN),
+    )
+    adds = below(seed, "store_add", p, key)
+    guide = np.where(guide >= 0, guide, integers(seed, "floor_guide", 0, GUIDES_PER_STORE, key))
+    reached = pd.DataFrame(
+        {"state": np.array([store_state(s) for s in STORES])[store], "t": t, "person": person}
+    )
+    rel = pd.DataFrame(
         {
             "person": person[adds],
-            "guide": _STORE_GUIDES[store[adds] * GUIDES_PER_STORE + guide[adds]],
-            "state": np.array([store_state(s) for s in STORES])[store[adds]],
-            "added": t[adds] + add_delay[adds],
+            "guide": store[adds] * GUIDES_PER_STORE + guide[adds],
+            "state": reached["state"].to_numpy()[adds],
+            "added": t[adds] + integers(seed, "store_add_delay", 60, 1200, key[adds]),
             "remark_share": REMARK_STORE,
         }
     )
+    return rel
 
-    # Package card: one random paid order per chosen buyer, scanned 2–6 days later.
+
+def pkgcard_reach(seed: int, platform: str, orders: pd.DataFrame) -> pd.DataFrame:
+    """Paid orders whose package card reaches the buyer (Wangwang message and card)."""
     paid = orders[orders["paid_at"] >= 0]
-    buyer, paid_at = paid["person"].to_numpy(), paid["paid_at"].to_numpy()
-    order = np.lexsort((rng.random(len(buyer)), buyer))
-    buyer, paid_at = buyer[order], paid_at[order]
-    one = run_starts(buyer)
-    buyer, paid_at = buyer[one], paid_at[one]
-    scans = rng.random(len(buyer)) < PKGCARD_ADD
-    lo, hi = PKGCARD_DELAY_DAYS
-    scan_day = paid_at // DAY + rng.integers(lo, hi + 1, size=len(buyer))
-    added = scan_day * DAY + time_of_day(rng, HOME_HOURS, len(buyer))
-    online_guide = np.asarray(ONLINE_GUIDES)[rng.integers(0, len(ONLINE_GUIDES), size=len(buyer))]
-    keep = scans & (added < period.end)
-    card_rel = pd.DataFrame(
+    reach = below(seed, f"reach_{platform}", PKGCARD_REACH[platform], paid["serial"].to_numpy())
+    r = paid[reach]
+    return pd.DataFrame(
         {
-            "person": buyer[keep],
-            "guide": online_guide[keep],
-            "state": PKGCARD_STATE,
-            "added": added[keep],
-            "remark_share": REMARK_PKGCARD,
+            "state": PKGCARD_STATES[platform],
+            "t": r["paid_at"].to_numpy(),
+            "person": r["person"].to_numpy(),
+            "key": r["serial"].to_numpy(),
         }
     )
 
-    rel = pd.concat([store_rel, card_rel], ignore_index=True)
-    n = len(rel)
-    added = rel["added"].to_numpy()
-    # Deletes come at least a day after the add and before the period ends.
-    earliest = added + DAY
-    room = period.end - earliest
-    u = rng.random(n)
-    deleted_at = earliest + (rng.random(n) * np.maximum(room, 0)).astype(np.int64)
-    del_type = np.where(u < DEL_CUSTOMER_SHARE, DEL_BY_CUSTOMER, "")
-    del_type = np.where(
-        (u >= DEL_CUSTOMER_SHARE) & (u < DEL_CUSTOMER_SHARE + DEL_GUIDE_SHARE),
-        DEL_BY_GUIDE,
-        del_type,
+
+def pkgcard_adds(seed: int, people: People, reached: pd.DataFrame) -> pd.DataFrame:
+    key = reached["key"].to_numpy()
+    adds = below(seed, "pkg_add", PKGCARD_ADD, key)
+    r = reached[adds]
+    key = key[adds]
+    day = r["t"].to_numpy() // DAY + integers(seed, "pkg_delay", 2, 7, key)
+    person = r["person"].to_numpy()
+    return pd.DataFrame(
+        {
+            "person": person,
+            "guide": _online_guide(seed, person, r["state"].to_numpy()),
+            "state": r["state"].to_numpy(),
+            "added": _home_time(seed, "pkg_t", day, key),
+            "remark_share": REMARK_ONLINE,
+        }
     )
-    del_type = np.where(room > 0, del_type, "")
-    rel["deleted"] = np.where(del_type != "", deleted_at, -1)
-    rel["del_type"] = del_type
-    has_remark = rng.random(n) < rel["remark_share"].to_numpy()
-    remark = ph.varied(rng, people.phone[rel["person"].to_numpy()], ph.REMARK_FORMAT_WEIGHTS)
-    rel["remark"] = np.where(has_remark, remark, "")
-    rel["welcome_code"] = random_tokens(rng, n, 32)
+
+
+def code_adds(seed: int, reached: pd.DataFrame, rate: float, label: str) -> pd.DataFrame:
+    """Adds through a live room or referral code: reached rows are (state, t, person, key)."""
+    return picked_adds(seed, reached[accepts(seed, reached["key"].to_numpy(), rate, label)], label)
+
+
+def accepts(seed: int, key: np.ndarray, rate: float, label: str) -> np.ndarray:
+    """Which reached customers add a guide through the code."""
+    return below(seed, label, rate, key)
+
+
+def picked_adds(seed: int, r: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The relationships of reached rows (state, t, person, key) that do add a guide."""
+    person = r["person"].to_numpy()
+    delay = integers(seed, f"{label}_delay", 300, 3 * 3600, r["key"].to_numpy())
+    return pd.DataFrame(
+        {
+            "person": person,
+            "guide": _online_guide(seed, person, r["state"].to_numpy()),
+            "state": r["state"].to_numpy(),
+            "added": r["t"].to_numpy() + delay,
+            "remark_share": REMARK_ONLINE,
+        }
+    )
+
+
+def relationships(
+    seed: int, people: People, parts: list[pd.DataFrame], overmarketed: set[str]
+) -> pd.DataFrame:
+    """One row per (person, guide): the earliest add, its delete (or -1) and the remark."""
+    rel = pd.concat(parts, ignore_index=True)
+    # Empty parts carry object columns; keep the numbers numeric.
+    rel = rel.astype(
+        {"person": np.int64, "guide": np.int64, "added": np.int64, "remark_share": float}
+    )
+    rel = rel.sort_values(["added", "person", "guide"], kind="stable")
+    rel = rel.drop_duplicates(["person", "guide"]).drop_duplicates(["person", "state"])
+    rel = rel.reset_index(drop=True)
+    person, guide = rel["person"].to_numpy(), rel["guide"].to_numpy()
+    key = person * 64 + guide
+    added = rel["added"].to_numpy()
+    over = rel["state"].isin(overmarketed).to_numpy()
+    u = uniform(seed, "del_kind", key)
+    by_customer = u < np.where(over, OVERMARKETED_DEL_SHARE, DEL_CUSTOMER_SHARE)
+    by_guide = ~by_customer & (u > 1 - DEL_GUIDE_SHARE)
+    mean = np.where(
+        over,
+        OVERMARKETED_MEAN_DAYS,
+        np.where(by_guide, DEL_GUIDE_MEAN_DAYS, DEL_CUSTOMER_MEAN_DAYS),
+    )
+    deleted = added + DAY + exponential(seed, "del_at", mean * DAY, key).astype(np.int64)
+    rel["deleted"] = np.where(by_customer | by_guide, deleted, -1)
+    rel["del_type"] = np.where(by_customer, DEL_BY_CUSTOMER, np.where(by_guide, DEL_BY_GUIDE, ""))
+    has_remark = below(seed, "remark", rel["remark_share"].to_numpy(), key)
+    fmt = categorical(seed, "remark_fmt", ph.REMARK_FORMAT_WEIGHTS, key)
+    rel["remark"] = np.where(has_remark, ph.formatted(people.phone[person], fmt), "")
+    rel["key"] = key
     return rel.drop(columns="remark_share")
 
 
-def _events(rel: pd.DataFrame) -> pd.DataFrame:
-    adds = pd.DataFrame(
-        {
-            "t": rel["added"],
-            "change": ADD,
-            "guide": rel["guide"],
-            "person": rel["person"],
-            "state": rel["state"],
-            "welcome_code": rel["welcome_code"],
-        }
+def not_yet_friends(reached: pd.DataFrame, rel: pd.DataFrame) -> pd.DataFrame:
+    """Reach events (state, t, person) of customers not already friends through that code: a
+    guide shows the 活码 to newcomers, and a friend ignores the card in the next parcel."""
+    r = reached.reset_index(drop=True)
+    pair = r.merge(rel[["person", "state", "added", "deleted"]], on=["person", "state"], how="left")
+    t = pair["t"].to_numpy()
+    added = pair["added"].fillna(np.inf).to_numpy()
+    deleted = pair["deleted"].fillna(-1).to_numpy()
+    friend = (added <= t) & ((deleted < 0) | (deleted > t))
+    return r[~friend]
+
+
+def events(rel: pd.DataFrame) -> pd.DataFrame:
+    adds = (
+        rel[["added", "person", "guide", "state", "key"]]
+        .rename(columns={"added": "t"})
+        .assign(change=ADD)
     )
     gone = rel[rel["deleted"] >= 0]
     dels = pd.DataFrame(
         {
             "t": gone["deleted"],
-            "change": gone["del_type"],
-            "guide": gone["guide"],
             "person": gone["person"],
+            "guide": gone["guide"],
             "state": "",
-            "welcome_code": "",
+            "key": gone["key"],
+            "change": gone["del_type"],
         }
     )
-    events = pd.concat([adds, dels], ignore_index=True)
-    return events.sort_values(["t", "person", "guide", "change"], kind="stable").reset_index(
-        drop=True
-    )
+    ev = pd.concat([adds, dels], ignore_index=True)
+    return ev.sort_values(["t", "person", "guide", "change"], kind="stable").reset_index(drop=True)
 
 
-def write_events(
-    out_dir: Path, rel: pd.DataFrame, people: People, period: Period
-) -> tuple[int, int]:
-    """One JSON-lines file per Shanghai day of CreateTime; return (files, events)."""
-    events = _events(rel)
-    t = events["t"].to_numpy()
-    day = t // DAY
-    epoch = period.epoch(t).tolist()
-    ext = people.external_userid[events["person"].to_numpy()].tolist()
-    change, guide = events["change"].tolist(), events["guide"].tolist()
-    state, code = events["state"].tolist(), events["welcome_code"].tolist()
-    names = period.compact(day)
+def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period, seed: int) -> None:
+    """One JSON-lines file per Shanghai day of CreateTime."""
+    ev = ev[ev["t"] < period.end]
+    day = ev["t"].to_numpy() // DAY
     starts, ends = group_bounds(day)
-    for start, end in zip(starts, ends, strict=True):
-        objects = []
-        for i in range(start, end):
-            obj = {
-                "ToUserName": CORP_ID,
-                "FromUserName": "sys",
-                "CreateTime": epoch[i],
-                "MsgType": "event",
-                "Event": "change_external_contact",
-                "ChangeType": change[i],
-                "UserID": guide[i],
-                "ExternalUserID": ext[i],
-            }
-            if change[i] == ADD:
-                obj["State"] = state[i]
-                obj["WelcomeCode"] = code[i]
-            objects.append(obj)
-        write_jsonl(out_dir / "wecom" / "events" / f"{names[start]}.jsonl", objects)
-    return len(starts), len(events)
+    for s, e in zip(starts, ends, strict=True):
+        d = int(day[s])
+        out.saw("wecom_external_userid", ev["person"].to_numpy()[s:e], d)
+
+        def build(kinds, s=s, e=e) -> bytes:
+            x = ev.iloc[s:e]
+            change = x["change"].to_numpy()
+            is_add = change == ADD
+            fields = [
+                ("ToUserName", js(np.full(e - s, CORP_ID))),
+                ("FromUserName", js(np.full(e - s, "sys"))),
+                (
+                    "CreateTime",
+                    spoil(
+                        jn(period.epoch(x["t"].to_numpy())),
+                        kinds,
+                        EVENT_DEFECTS,
+                        "CreateTime",
+                        json=True,
+                    ),
+                ),
+                ("MsgType", js(np.full(e - s, "event"))),
+                ("Event", js(np.full(e - s, "change_external_contact"))),
+                ("ChangeType", spoil(js(change), kinds, EVENT_DEFECTS, "ChangeType", json=True)),
+                ("UserID", js(ALL_GUIDES[x["guide"].to_numpy()])),
+                (
+                    "ExternalUserID",
+                    spoil(
+                        js(people.external_userid[x["person"].to_numpy()]),
+                        kinds,
+                        EVENT_DEFECTS,
+                        "ExternalUserID",
+                        json=True,
+                    ),
+                ),
+                ("State", js(x["state"].to_numpy())),
+                ("WelcomeCode", js(hex_tokens(seed, "welcome", 32, x["key"].to_numpy()))),
+            ]
+            present = {"State": is_add, "WelcomeCode": is_add}
+            return jsonl_text(objects(fields, present)).encode("utf-8")
+
+        out.file(
+            raw_table="wecom__contact_events",
+            path=f"wecom/events/{period.compact(d).item()}.jsonl",
+            path_day=d,
+            arrival_day=d,
+            n_rows=e - s,
+            defects=EVENT_DEFECTS,
+            build=build,
+        )
+
+
+def open_at(rel: pd.DataFrame, at: int) -> pd.DataFrame:
+    """Relationships open at local second `at`, in contact-list order."""
+    added, deleted = rel["added"].to_numpy(), rel["deleted"].to_numpy()
+    live = rel[(added <= at) & ((deleted < 0) | (deleted > at))]
+    return live.sort_values(["guide", "added", "person"], kind="stable")
 
 
 def write_contacts(
-    rng: np.random.Generator, out_dir: Path, rel: pd.DataFrame, people: People, period: Period
-) -> tuple[int, int]:
-    """The full contact list on the last day, 100 relationships per page; return (pages, rows)."""
-    active = rel[rel["deleted"] < 0].sort_values(["guide", "added", "person"], kind="stable")
-    person = active["person"].to_numpy()
-    ext = people.external_userid[person].tolist()
-    name = people.wechat_name[person].tolist()
-    unionid = people.unionid[person].tolist()
-    guide, state, remark = (
-        active["guide"].tolist(),
-        active["state"].tolist(),
-        active["remark"].tolist(),
-    )
-    createtime = period.epoch(active["added"].to_numpy()).tolist()
-    n_pages = max(1, -(-len(person) // PAGE_SIZE))
-    # The cursor is opaque to the reader; any token will do as long as the last page has none.
-    cursors = random_tokens(rng, n_pages, 24).tolist()
-    folder = out_dir / "wecom" / "contacts" / period.last_day.strftime("%Y%m%d")
-    for page in range(n_pages):
-        items = []
-        for i in range(page * PAGE_SIZE, min(len(person), (page + 1) * PAGE_SIZE)):
-            contact: dict[str, object] = {"external_userid": ext[i], "name": name[i], "type": 1}
-            if unionid[i]:
-                contact["unionid"] = unionid[i]
-            follow = {
-                "userid": guide[i],
-                "remark": "",
-                "description": "",
-                "createtime": createtime[i],
-                "tag_id": [],
-                "remark_mobiles": [remark[i]] if remark[i] else [],
-                "add_way": 1,
-                "oper_userid": guide[i],
-                "state": state[i],
-            }
-            items.append({"external_contact": contact, "follow_info": follow})
-        body = {
-            "errcode": 0,
-            "errmsg": "ok",
-            "external_contact_list": items,
-            "next_cursor": cursors[page] if page < n_pages - 1 else "",
-        }
-        write_json(folder / f"page_{page + 1:04d}.json", body)
-    return n_pages, len(person)
+    out: Output, rel: pd.DataFrame, people: People, period: Period, seed: int
+) -> None:
+    """The full contact list on each snapshot day, 100 relationships per page."""
+    for d in period.snapshot_days():
+        d = int(d)
+        active = open_at(rel, d * DAY + DAY - 1)
+        stamp = period.compact(d).item()
+        n = len(active)
+        n_pages = -(-n // PAGE_SIZE)
+        person = active["person"].to_numpy()
+        out.saw("wecom_external_userid", person, d)
+        out.saw("unionid", person[people.unionid[person] != ""], d)
+        out.saw("phone", person[active["remark"].to_numpy() != ""], d)
+        sizes = [min(PAGE_SIZE, n - i * PAGE_SIZE) for i in range(n_pages)]
+        cursors = hex_tokens(
+            seed, "cursor", 24, np.full(max(n_pages, 1), d), np.arange(max(n_pages, 1))
+        )
+
+        def items(kinds, active=active, person=person) -> list[str]:
+            guide = ALL_GUIDES[active["guide"].to_numpy()]
+            unionid = people.unionid[person]
+            n = len(person)
+            contact = objects(
+                [
+                    (
+                        "external_userid",
+                        spoil(
+                            js(people.external_userid[person]),
+                            kinds,
+                            CONTACT_DEFECTS,
+                            "external_userid",
+                            json=True,
+                        ),
+                    ),
+                    ("name", js(people.wechat_name[person])),
+                    ("type", np.full(n, "1")),
+                    ("unionid", js(unionid)),
+                ],
+                {"unionid": unionid != ""},
+            )
+            remark = active["remark"].to_numpy()
+            follow = objects(
+                [
+                    ("userid", js(guide)),
+                    ("remark", np.full(n, '""')),
+                    ("description", np.full(n, '""')),
+                    (
+                        "createtime",
+                        spoil(
+                            jn(period.epoch(active["added"].to_numpy())),
+                            kinds,
+                            CONTACT_DEFECTS,
+                            "createtime",
+                            json=True,
+                        ),
+                    ),
+                    ("tag_id", np.full(n, "[]")),
+                    ("remark_mobiles", np.where(remark != "", cat("[", js(remark), "]"), "[]")),
+                    ("add_way", np.full(n, "1")),
+                    ("oper_userid", js(guide)),
+                    ("state", js(active["state"].to_numpy())),
+                ]
+            )
+            return objects([("external_contact", contact), ("follow_info", follow)])
+
+        def wrap(i, page_items, n_pages=n_pages, cursors=cursors) -> bytes:
+            cursor = cursors[i] if i < n_pages - 1 else ""
+            body = '{"errcode":0,"errmsg":"ok","external_contact_list":[' + ",".join(page_items)
+            return (body + f'],"next_cursor":"{cursor}"}}').encode("utf-8")
+
+        out.pages(
+            raw_table="wecom__contacts",
+            paths=[f"wecom/contacts/{stamp}/page_{i + 1:04d}.json" for i in range(n_pages)],
+            sizes=sizes,
+            path_day=d,
+            arrival_day=d,
+            defects=CONTACT_DEFECTS,
+            build_items=items,
+            wrap=wrap,
+        )
