@@ -38,9 +38,9 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
-        # newest first: the rerun, the full build, the ingestion run; a step's first run counts
+        # oldest first: a step's first run counts (landing in the ingestion run, dbt in the build)
         starts, durations = {}, {}
-        for run in reversed(instance.get_runs(limit=3)[1:]):
+        for run in reversed(instance.get_runs()):
             for record in instance.all_logs(run.run_id):
                 event = record.dagster_event
                 if event is None:
@@ -53,25 +53,30 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
     return durations
 
 
-def one_round(customers: int, days: int, home: Path) -> dict[str, tuple[float, float]]:
+STAGES = ("simulate", "ingest", "build", "rerun")
+
+
+def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[float, float]]:
+    """Run the chosen stages in order; `on_stage` gets the figures so far after each one."""
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "SIYU_HOME": str(home), "SIYU_MODE": "demo"}
     env.pop("SIYU_WAREHOUSE_PATH", None)
     env.pop("DAGSTER_HOME", None)
     sources = home / "sources"
+    siyu = str(BIN / "siyu")
+    commands = {
+        "simulate": ("simulate", [str(BIN / "python"), "-m", "ingestion.simulator", "--out",
+                                  str(sources), "--customers", str(customers), "--days",
+                                  str(days)]),
+        "ingest": ("ingestion: land every source", [siyu, "run", "--raw-only"]),
+        "build": ("full nightly build (sources already landed)", [siyu, "run"]),
+        "rerun": ("rerun, nothing new", [siyu, "run"]),
+    }  # fmt: skip
     figures = {}
-    figures["simulate"] = run_stage(
-        [str(BIN / "python"), "-m", "ingestion.simulator", "--out", str(sources),
-         "--customers", str(customers), "--days", str(days)],
-        env,
-    )  # fmt: skip
-    figures["ingestion: land every source"] = run_stage(
-        [str(BIN / "siyu"), "run", "--raw-only"], env
-    )
-    figures["full nightly build (sources already landed)"] = run_stage(
-        [str(BIN / "siyu"), "run"], env
-    )
-    figures["rerun, nothing new"] = run_stage([str(BIN / "siyu"), "run"], env)
+    for stage in stages:
+        name, command = commands[stage]
+        figures[name] = run_stage(command, env)
+        on_stage(figures)
     return figures
 
 
@@ -145,11 +150,26 @@ def main() -> int:
     )
     parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 730)))
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
+    parser.add_argument(
+        "--stages",
+        default=os.environ.get("BENCH_STAGES", ",".join(STAGES)),
+        help=f"comma-separated, in order, from {','.join(STAGES)}",
+    )
     args = parser.parse_args()
+    stages = [stage for stage in args.stages.split(",") if stage]
     home = Path(os.environ.get("SIYU_HOME", REPO / "data")) / "bench"
-    rounds = [one_round(args.customers, args.days, home) for _ in range(args.repeat)]
-    steps = step_durations(home / "dagster")
-    write_report(args.customers, args.days, rounds, steps, source_volume(home))
+    rounds: list[dict] = []
+
+    def report(figures: dict) -> None:
+        """Written after every stage, so a long run that is stopped still leaves its figures."""
+        done = [*rounds, figures]
+        landed = (home / "warehouse" / "siyu.duckdb").exists()
+        steps = step_durations(home / "dagster") if landed else {}
+        volume = source_volume(home) if landed else []
+        write_report(args.customers, args.days, done, steps, volume)
+
+    for _ in range(args.repeat):
+        rounds.append(one_round(args.customers, args.days, home, stages, report))
     print(REPORT.read_text(encoding="utf-8"))
     return 0
 
