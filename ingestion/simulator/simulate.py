@@ -125,6 +125,16 @@ def _world(seed: int, people: People, period: Period) -> dict:
         }
     )
     store_rel = wecom.store_adds(seed, people, w["pos"])
+    # what the data shows each code reached (every sale, paid parcel and invitee; viewers are
+    # counted apart): the denominator of the add-friend rate, in the marts and ground truth
+    w["observed_reach"] = pd.concat(
+        [
+            _store_reached(w["pos"]),
+            *[_paid_parcels(p, w[p]) for p in ("tmall", "jd", "douyin")],
+            ref_reach[["state", "t", "person"]],
+        ],
+        ignore_index=True,
+    )
     w["reached"] = pd.concat(
         [
             _store_reached(w["pos"]),
@@ -162,6 +172,17 @@ def _live_reached(viewers: pd.DataFrame, period: Period) -> pd.DataFrame:
             "channel_code": np.strings.add("live_", period.compact(day)),
             "day": day,
             "reached_customers": per_day.to_numpy(),
+        }
+    )
+
+
+def _paid_parcels(platform: str, orders: pd.DataFrame) -> pd.DataFrame:
+    paid = orders[orders["paid_at"] >= 0]
+    return pd.DataFrame(
+        {
+            "state": wecom.PKGCARD_STATES[platform],
+            "t": paid["paid_at"].to_numpy(),
+            "person": paid["person"].to_numpy(),
         }
     )
 
@@ -282,7 +303,7 @@ def simulate_brand(
             "identities.csv": identities,
             "acquisition_daily.csv": gt.acquisition_daily(
                 period,
-                w["reached"],
+                w["observed_reach"],
                 w["rel"].rename(columns={"added": "t"}),
                 _live_reached(w["viewers"], period),
             ),
