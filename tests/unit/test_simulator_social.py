@@ -153,39 +153,80 @@ def test_contact_snapshots_list_exactly_the_open_relationships(out):
         assert snapshot == _open_relationships(out, day_end_epoch(day)), day
 
 
-def test_acquisition_new_friends_equal_a_recount_and_rates_land_in_band(out, ids):
+def _reach_from_files(out, ids) -> dict[tuple[str, str], set]:
+    """Who each code reached per day, as the data shows it: every sale at a store, every paid
+    parcel of a platform, every real invitee of a campaign, every viewer of a session."""
+    reach = defaultdict(set)
+    listed = files_by_path(out)
+    for r in rows_of(out, "pos__receipt_lines"):
+        if int(r["数量"]) > 0 and not listed[r["_file"]]["resent_copy_of"]:
+            who = ids[("pos_member_card", r["会员卡号"])] if r["会员卡号"] else r["小票号"]
+            reach[(f"store_{r['门店编码']}", r["销售时间"][:10])].add(who)
+    for r in rows_of(out, "tmall__orders"):
+        if r["订单付款时间"]:
+            reach[("pkgcard_tmall", r["订单付款时间"][:10])].add(
+                ids[("tmall_buyer_nick", r["买家会员名"])]
+            )
+    for r in rows_of(out, "jd__orders"):
+        if r["付款确认时间"]:
+            reach[("pkgcard_jd", r["付款确认时间"][:10])].add(ids[("jd_pin", r["下单帐号"])])
+    for r in rows_of(out, "douyin__orders"):
+        if r["pay_time"]:
+            reach[("pkgcard_douyin", shanghai_day(r["pay_time"]))].add(
+                ids[("douyin_open_id", r["open_id"])]
+            )
+    for r in rows_of(out, "referral__invites"):
+        inviter = ids[("unionid", r["inviter_unionid"])]
+        invitee = (
+            ids.get(("unionid", r["invitee_unionid"])) or ids[("mall_openid", r["invitee_openid"])]
+        )
+        if invitee != inviter and not invitee.startswith("F"):
+            reach[(f"referral_{r['campaign_id']}", r["invited_at"][:10])].add(invitee)
+    for r in rows_of(out, "live__viewers"):
+        day = snapshot_day(r["_file"])
+        reach[("live_" + day.replace("-", ""), day)].add(r["观众openid"])
+    return reach
+
+
+def test_acquisition_daily_equals_a_recount_and_rates_land_in_band(out, ids):
     friends = defaultdict(set)
     for e in rows_of(out, "wecom__contact_events"):
         if e["ChangeType"] == "add_external_contact":
-            friends[(e["State"], shanghai_day(e["CreateTime"]))].add(
-                ids[("wecom_external_userid", e["ExternalUserID"])]
-            )
-    truth = ground_truth(out, "acquisition_daily.csv")
-    assert {
-        (r["channel_code"], r["day"]): int(r["new_friends"]) for r in truth if int(r["new_friends"])
-    } == {k: len(v) for k, v in friends.items()}
-    reached, added = Counter(), Counter()
-    for r in truth:
-        kind = (
-            r["channel_code"].split("_")[0]
-            if not r["channel_code"].startswith("pkgcard")
-            else r["channel_code"]
+            who = ids[("wecom_external_userid", e["ExternalUserID"])]
+            friends[(e["State"], shanghai_day(e["CreateTime"]))].add(who)
+    reach = _reach_from_files(out, ids)
+    truth = {
+        (r["channel_code"], r["day"]): (int(r["reached_customers"]), int(r["new_friends"]))
+        for r in ground_truth(out, "acquisition_daily.csv")
+    }
+    last = START + timedelta(days=DAYS - 1)
+    listed = files_by_path(out)
+    for key in sorted(set(truth) | set(reach) | set(friends)):
+        code, day = key
+        expected = (len(reach.get(key, ())), len(friends.get(key, ())))
+        if truth.get(key) == expected:
+            continue
+        # Data not arrived yet: a late store-day file, the live exports of the last two days.
+        store_file = f"pos/{code[6:]}/{code[6:]}_{day.replace('-', '')}.csv"
+        late = code.startswith("store_") and store_file not in listed
+        recent_live = code.startswith("live_") and date.fromisoformat(day) >= last - timedelta(
+            days=1
         )
-        reached[kind] += int(r["reached_customers"])
-        added[kind] += int(r["new_friends"])
+        assert late or recent_live, (key, truth.get(key), expected)
+        assert truth[key][1] == expected[1]
+    reached, added = Counter(), Counter()
+    for (code, _), (n_reached, n_added) in truth.items():
+        kind = code if code.startswith("pkgcard") else code.split("_")[0]
+        reached[kind] += n_reached
+        added[kind] += n_added
     rate = {k: added[k] / reached[k] for k in reached}
+    # Add-friend rate (加粉率) over what the data shows reached: a package card reaches ~45% of
+    # the parcels and ~20% of those add, repeat buyers already friends count again; a store's
+    # 活码 is offered at every sale until the customer adds (90% of members served by their guide).
     for platform in ("pkgcard_tmall", "pkgcard_jd", "pkgcard_douyin"):
-        assert 0.12 < rate[platform] < 0.28, (platform, rate[platform])
-    assert 0.35 < rate["store"] < 0.9
-    assert rate["live"] < 0.1 and 0.2 < rate["referral"] < 0.5
-    # Wangwang and the package card reach about 45% of the paid Tmall buyers of a day (fewer
-    # count: a buyer already a friend through the card is not reached again).
-    buyers = defaultdict(set)
-    for r in rows_of(out, "tmall__orders"):
-        if r["订单付款时间"]:
-            buyers[r["订单付款时间"][:10]].add(r["买家会员名"])
-    paid = sum(len(v) for v in buyers.values())
-    assert 0.30 < reached["pkgcard_tmall"] / paid < 0.50
+        assert 0.02 < rate[platform] < 0.12, (platform, rate[platform])
+    assert 0.15 < rate["store"] < 0.6
+    assert rate["live"] < 0.05 and 0.2 < rate["referral"] < 0.5
 
 
 def test_an_overmarketed_referral_campaign_loses_over_30_percent_of_its_friends(out):
