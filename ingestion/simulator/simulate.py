@@ -135,14 +135,6 @@ def _world(seed: int, people: People, period: Period) -> dict:
         ],
         ignore_index=True,
     )
-    w["reached"] = pd.concat(
-        [
-            _store_reached(w["pos"]),
-            reached_pkg[["state", "t", "person"]],
-            ref_reach[["state", "t", "person"]],
-        ],
-        ignore_index=True,
-    )
     parts = [
         store_rel,
         wecom.pkgcard_adds(seed, people, reached_pkg),
@@ -150,7 +142,6 @@ def _world(seed: int, people: People, period: Period) -> dict:
         wecom.code_adds(seed, ref_reach, wecom.REFERRAL_ADD, "referral_add"),
     ]
     w["rel"] = wecom.relationships(seed, people, parts, referral.overmarketed_codes(period))
-    w["reached"] = wecom.not_yet_friends(w["reached"], w["rel"])
     w["contact_events"] = wecom.events(w["rel"])
     w["groups"], w["members"] = groups.memberships(seed, w["rel"])
     w["group_events"] = groups.events(w["groups"], w["members"])

@@ -192,18 +192,6 @@ def relationships(
     return rel.drop(columns="remark_share")
 
 
-def not_yet_friends(reached: pd.DataFrame, rel: pd.DataFrame) -> pd.DataFrame:
-    """Reach events (state, t, person) of customers not already friends through that code: a
-    guide shows the 活码 to newcomers, and a friend ignores the card in the next parcel."""
-    r = reached.reset_index(drop=True)
-    pair = r.merge(rel[["person", "state", "added", "deleted"]], on=["person", "state"], how="left")
-    t = pair["t"].to_numpy()
-    added = pair["added"].fillna(np.inf).to_numpy()
-    deleted = pair["deleted"].fillna(-1).to_numpy()
-    friend = (added <= t) & ((deleted < 0) | (deleted > t))
-    return r[~friend]
-
-
 def events(rel: pd.DataFrame) -> pd.DataFrame:
     adds = (
         rel[["added", "person", "guide", "state", "key"]]
