@@ -1,1 +1,2 @@
-"""WeCom (企业微信) customer contact data: callbacks and the periodic full contact list."""
+"""WeCom (企业微信) data: customer contacts (callbacks and the periodic full list) and customer
+groups (snapshots, change callbacks and daily message statistics)."""
