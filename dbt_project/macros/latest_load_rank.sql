@@ -27,3 +27,17 @@
 {% macro spark__path_date(path_column) -%}
     regexp_extract({{ path_column }}, '(20[0-9]{6})', 1)
 {%- endmacro %}
+
+{#-
+    The latest copy of every natural key in `relation` (a CTE or a relation), ranked by
+    `latest_load_rank`: the body of a staging model's `latest` CTE.
+-#}
+{% macro latest_copies(relation, partition_by, order_first=[]) -%}
+    select * from (
+        select
+            *,
+            {{ latest_load_rank(partition_by, order_first) }} as load_rank
+        from {{ relation }}
+    ) as ranked
+    where load_rank = 1
+{%- endmacro %}

@@ -28,19 +28,9 @@ renamed as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        {{ latest_load_rank(['spend_date', 'channel_code', 'campaign']) }} as load_rank
-    from renamed
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    {{ latest_copies('renamed', ['spend_date', 'channel_code', 'campaign']) }}
 
 ),
 

@@ -6,19 +6,9 @@ source as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        {{ latest_load_rank(['snapshot_date', 'openid']) }} as load_rank
-    from source
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    {{ latest_copies('source', ['snapshot_date', 'openid']) }}
 
 ),
 

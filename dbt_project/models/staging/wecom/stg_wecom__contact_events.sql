@@ -6,21 +6,12 @@ source as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        {{ latest_load_rank(
-            ['external_userid', 'guide_userid', 'change_type', 'event_at_epoch']
-        ) }} as load_rank
-    from source
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    {{ latest_copies(
+        'source',
+        ['external_userid', 'guide_userid', 'change_type', 'event_at_epoch'],
+    ) }}
 
 ),
 

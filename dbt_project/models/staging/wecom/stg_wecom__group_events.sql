@@ -32,21 +32,12 @@ event_members as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        {{ latest_load_rank(
-            ['chat_id', 'event_at_epoch', 'change_type', 'update_detail', 'member_id']
-        ) }} as load_rank
-    from event_members
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    {{ latest_copies(
+        'event_members',
+        ['chat_id', 'event_at_epoch', 'change_type', 'update_detail', 'member_id'],
+    ) }}
 
 ),
 

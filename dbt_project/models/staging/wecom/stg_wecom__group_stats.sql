@@ -6,19 +6,9 @@ source as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        {{ latest_load_rank(['stat_date', 'chat_id']) }} as load_rank
-    from source
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    {{ latest_copies('source', ['stat_date', 'chat_id']) }}
 
 ),
 
