@@ -11,7 +11,8 @@ from enum import Enum
 
 import pandas as pd
 
-from ingestion.pseudonymise import is_mainland_mobile, normalise_phones
+from ingestion.business_days import BUSINESS_TIME_ZONE
+from ingestion.pseudonymise import FULLWIDTH_TO_ASCII, is_mainland_mobile, normalise_phones
 
 TEXT = "string[pyarrow]"  # Arrow-backed strings: vectorised strip/replace, not a Python loop
 
@@ -62,7 +63,6 @@ SQL_TYPES = {
     Kind.PROVINCE: "VARCHAR",
     Kind.REDACTED_TEXT: "VARCHAR",
 }
-_FULLWIDTH_NUMBER = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 # 7+ digits (allowing spaces/dashes inside) may be a phone, a card or an ID number: never kept
 _DIGIT_RUN = r"(?:\+?86[\s-]?)?\d(?:[\s-]?\d){6,}[\dXx]?"
 REDACTED = "[已脱敏]"
@@ -126,16 +126,16 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
         bad = phones.notna() & ~is_mainland_mobile(phones)
         return phones.mask(bad), _failure(field, bad, "is not a mainland mobile number")
     if field.kind == Kind.AMOUNT:
-        cleaned = values.str.translate(_FULLWIDTH_NUMBER).str.replace(r"[¥￥,\s]", "", regex=True)
+        cleaned = values.str.translate(FULLWIDTH_TO_ASCII).str.replace(r"[¥￥,\s]", "", regex=True)
         parsed = pd.to_numeric(cleaned.str.replace(r"^元|元$", "", regex=True), errors="coerce")
         parsed = parsed.round(2)
         return parsed, _failure(field, values.notna() & parsed.isna(), "is not an amount")
     if field.kind == Kind.AMOUNT_FEN:
-        parsed = pd.to_numeric(values.str.translate(_FULLWIDTH_NUMBER), errors="coerce")
+        parsed = pd.to_numeric(values.str.translate(FULLWIDTH_TO_ASCII), errors="coerce")
         bad = (values.notna() & parsed.isna()) | (parsed.notna() & (parsed != parsed.round()))
         return (parsed / 100).round(2).mask(bad), _failure(field, bad, "is not a whole fen amount")
     if field.kind in (Kind.INTEGER, Kind.EPOCH):
-        parsed = pd.to_numeric(values.str.translate(_FULLWIDTH_NUMBER), errors="coerce")
+        parsed = pd.to_numeric(values.str.translate(FULLWIDTH_TO_ASCII), errors="coerce")
         whole = parsed.isna() | (parsed == parsed.round())
         bad = (values.notna() & parsed.isna()) | ~whole
         return parsed.mask(bad).astype("Int64"), _failure(field, bad, "is not a whole number")
@@ -166,7 +166,7 @@ def _parse_local_times(values: pd.Series) -> pd.Series:
             errors="coerce",
             utc=True,
         )
-        parsed[shifted] = exact.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        parsed[shifted] = exact.dt.tz_convert(BUSINESS_TIME_ZONE).dt.tz_localize(None)
     return parsed
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -18,16 +19,16 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
+from ingestion.business_days import BUSINESS_TIME_ZONE
 from ingestion.errors import LoadBlockedError, MissingColumnError
 from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_column
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
 from ingestion.readers import ROW_PROBLEM
-from ingestion.warehouse import ensure_raw_table, known_file_hashes
+from ingestion.warehouse import ensure_raw_table, landed_files
 
 ROW_NUMBER = "_row_number"
 FILE_INDEX = "_file_index"
 _PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")
-BUSINESS_TZ = "Asia/Shanghai"
 
 
 def file_date(path: Path, sources_root: Path) -> date:
@@ -37,7 +38,7 @@ def file_date(path: Path, sources_root: Path) -> date:
             return datetime.strptime(token, "%Y%m%d").date()
         except ValueError:
             continue
-    arrived = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(BUSINESS_TZ)
+    arrived = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(BUSINESS_TIME_ZONE)
     return arrived.date()
 
 
@@ -55,7 +56,7 @@ class RawTableSpec:
     # off where identical rows are real (two equal lines on one receipt)
     identical_rows_are_duplicates: bool = True
     # API sources: fetch into files under source_dir before landing, the given business days or
-    # (None) incrementally from the source's own state; returns printable per-day reports
+    # (None) incrementally from the source's own state; returns one report per day (`.items`)
     extract: Callable[[Path, list[date] | None], list] | None = None
 
     @property
@@ -130,6 +131,8 @@ CHUNK_ROWS = 500_000  # files are parsed and inserted together up to this many r
 class _NewFile:
     relative: str
     sha: str
+    size: int
+    mtime_ns: int
     source: pd.DataFrame
 
 
@@ -144,25 +147,32 @@ def land(
     """Land every new file of `spec` (only those dated within `days` when given)."""
     ensure_raw_table(conn, spec.name, spec.landed_fields)
     report = LoadReport(raw_table=spec.name, load_id=load_id)
-    seen = known_file_hashes(conn, spec.name)
+    seen, stamps = landed_files(conn, spec.name)
     pending_rows: set[int] = set()
     chunk: list[_NewFile] = []
+    chunk_rows = 0
     conn.begin()
     try:
         for path in spec.files(sources_root, days):
+            relative = path.relative_to(sources_root).as_posix()
+            status = path.stat()
+            # a file landed before and untouched since is not hashed again (a nightly re-scan)
+            if (relative, status.st_size, status.st_mtime_ns) in stamps:
+                report.files_skipped += 1
+                continue
             sha = file_sha256(path)
             if sha in seen:
                 report.files_skipped += 1
                 continue
             seen.add(sha)
-            relative = path.relative_to(sources_root).as_posix()
             source = spec.read_file(path)
             if len(source.columns):
                 _check_columns(spec, source, relative)
-            chunk.append(_NewFile(relative, sha, source))
-            if sum(len(f.source) for f in chunk) >= CHUNK_ROWS:
+            chunk.append(_NewFile(relative, sha, status.st_size, status.st_mtime_ns, source))
+            chunk_rows += len(source)
+            if chunk_rows >= CHUNK_ROWS:
                 report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
-                chunk = []
+                chunk, chunk_rows = [], 0
         if chunk:
             report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
         conn.commit()
@@ -193,6 +203,8 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
             FILE_INDEX: range(len(files)),
             "_source_file": [f.relative for f in files],
             "_file_sha256": [f.sha for f in files],
+            "_source_size": [f.size for f in files],
+            "_source_mtime_ns": [f.mtime_ns for f in files],
         }
     )
     params = {"load_id": load_id}
@@ -225,17 +237,28 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
         rows_quarantined=[r.rows_quarantined for r in reports],
         rows_duplicate=[r.rows_duplicate for r in reports],
     )
-    conn.register("manifest_rows", manifest)
-    try:
+    with _registered(conn, manifest_rows=manifest):
         conn.execute(
-            "insert into raw._load_manifest select _file_sha256, $raw_table, _source_file, "
-            "$load_id, rows_in, rows_loaded, rows_quarantined, rows_duplicate, current_timestamp "
-            "from manifest_rows",
+            "insert into raw._load_manifest (file_sha256, raw_table, source_file, load_id, "
+            "rows_in, rows_loaded, rows_quarantined, rows_duplicate, loaded_at, source_size, "
+            "source_mtime_ns) select _file_sha256, $raw_table, _source_file, $load_id, rows_in, "
+            "rows_loaded, rows_quarantined, rows_duplicate, current_timestamp, _source_size, "
+            "_source_mtime_ns from manifest_rows",
             {"raw_table": spec.name, "load_id": load_id},
         )
-    finally:
-        conn.unregister("manifest_rows")
     return reports
+
+
+@contextmanager
+def _registered(conn: duckdb.DuckDBPyConnection, **frames: pd.DataFrame):
+    """Frames visible to DuckDB as views for the block, by name."""
+    for name, frame in frames.items():
+        conn.register(name, frame)
+    try:
+        yield
+    finally:
+        for name in frames:
+            conn.unregister(name)
 
 
 def _check_columns(spec: RawTableSpec, source: pd.DataFrame, relative: str) -> None:
@@ -326,21 +349,16 @@ def _with_key_params(sql: str, params: dict, key: PseudonymisationKey) -> dict:
 def _insert_good(conn, spec, rows, catalogue, key, params) -> None:
     if rows.empty:
         return
-    conn.register("landing_rows", rows)
-    conn.register("landing_files", catalogue)
-    try:
-        columns = ", ".join(f'"{f.raw}"' for f in spec.landed_fields)
-        values = ", ".join(_landing_expression(f, f.raw) for f in spec.landed_fields)
-        sql = (
-            f"insert into raw.{spec.name} ({columns}, _load_id, _source_file, _file_sha256, "
-            f"_row_number, _loaded_at) select {values}, $load_id, _source_file, _file_sha256, "
-            f"{ROW_NUMBER}, current_timestamp from landing_rows join landing_files using "
-            f"({FILE_INDEX}) order by {FILE_INDEX}, {ROW_NUMBER}"
-        )
+    columns = ", ".join(f'"{f.raw}"' for f in spec.landed_fields)
+    values = ", ".join(_landing_expression(f, f.raw) for f in spec.landed_fields)
+    sql = (
+        f"insert into raw.{spec.name} ({columns}, _load_id, _source_file, _file_sha256, "
+        f"_row_number, _loaded_at) select {values}, $load_id, _source_file, _file_sha256, "
+        f"{ROW_NUMBER}, current_timestamp from landing_rows join landing_files using "
+        f"({FILE_INDEX}) order by {FILE_INDEX}, {ROW_NUMBER}"
+    )
+    with _registered(conn, landing_rows=rows, landing_files=catalogue):
         conn.execute(sql, _with_key_params(sql, params, key))
-    finally:
-        conn.unregister("landing_rows")
-        conn.unregister("landing_files")
 
 
 def _insert_rejected_values(conn, spec, parsed, skipped, rejected, catalogue, params) -> dict:
@@ -357,18 +375,13 @@ def _insert_rejected_values(conn, spec, parsed, skipped, rejected, catalogue, pa
             "_rule": [rule for _, _, rule in kept],
         }
     )
-    conn.register("rejected_values", frame)
-    conn.register("rejected_files", catalogue)
-    try:
+    with _registered(conn, rejected_values=frame, rejected_files=catalogue):
         conn.execute(
             "insert into raw._rejected_values select $raw_table, _source_file, _file_sha256, "
             f"{ROW_NUMBER}, _column, _rule, $load_id, current_timestamp "
             f"from rejected_values join rejected_files using ({FILE_INDEX})",
             {**params, "raw_table": spec.name},
         )
-    finally:
-        conn.unregister("rejected_values")
-        conn.unregister("rejected_files")
     return frame.groupby(FILE_INDEX).size().to_dict()
 
 
@@ -388,15 +401,10 @@ def _insert_quarantine(conn, spec, rows, reasons, catalogue, key, params) -> Non
     )
     kept = [f for f in spec.landed_fields if f.kind not in PERSONAL_KINDS - HASHED_KINDS]
     payload = ", ".join(f'"{f.raw}" := {_quarantine_expression(f)}' for f in kept)
-    conn.register("quarantine_rows", frame)
-    conn.register("quarantine_files", catalogue)
-    try:
-        sql = (
-            "insert into raw._quarantine select $raw_table, _source_file, _file_sha256, "
-            f"{ROW_NUMBER}, _check, _reason, to_json(struct_pack({payload})), $load_id, "
-            f"current_timestamp from quarantine_rows join quarantine_files using ({FILE_INDEX})"
-        )
+    sql = (
+        "insert into raw._quarantine select $raw_table, _source_file, _file_sha256, "
+        f"{ROW_NUMBER}, _check, _reason, to_json(struct_pack({payload})), $load_id, "
+        f"current_timestamp from quarantine_rows join quarantine_files using ({FILE_INDEX})"
+    )
+    with _registered(conn, quarantine_rows=frame, quarantine_files=catalogue):
         conn.execute(sql, _with_key_params(sql, {**params, "raw_table": spec.name}, key))
-    finally:
-        conn.unregister("quarantine_rows")
-        conn.unregister("quarantine_files")

@@ -18,7 +18,8 @@ import pandas as pd
 KEY_ENV_VAR = "SIYU_PSEUDONYMISATION_KEY"
 DEMO_KEY_FILE = "pseudonymisation.key"
 _SHA256_BLOCK = 64
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")
+# what people type with a Chinese input method in numbers: phones, amounts, counts
+FULLWIDTH_TO_ASCII = str.maketrans("０１２３４５６７８９＋－．，　", "0123456789+-., ")
 MAINLAND_MOBILE = r"1[3-9]\d{9}"
 
 
@@ -73,7 +74,7 @@ def load_key(*, is_demo: bool, secrets_dir: Path, environ: dict[str, str] | None
 
 def normalise_phones(raw: pd.Series) -> pd.Series:
     """Mainland mobile as 11 digits; None when empty. Unparseable values stay as typed."""
-    text = raw.astype("string[pyarrow]").str.translate(_FULLWIDTH).str.strip()
+    text = raw.astype("string[pyarrow]").str.translate(FULLWIDTH_TO_ASCII).str.strip()
     digits = text.str.replace(r"[\s\-()]", "", regex=True)
     digits = digits.str.replace(rf"^(?:\+86|0086|86)({MAINLAND_MOBILE})$", r"\1", regex=True)
     return digits.mask(digits == "")

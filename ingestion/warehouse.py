@@ -22,7 +22,11 @@ BOOKKEEPING_DDL = (
         load_id VARCHAR NOT NULL, rows_in BIGINT NOT NULL, rows_loaded BIGINT NOT NULL,
         rows_quarantined BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL,
         loaded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        source_size BIGINT, source_mtime_ns BIGINT,
         PRIMARY KEY (raw_table, file_sha256))""",
+    # warehouses made before the file stamp was kept
+    "alter table raw._load_manifest add column if not exists source_size BIGINT",
+    "alter table raw._load_manifest add column if not exists source_mtime_ns BIGINT",
     """create table if not exists raw._quarantine (
         raw_table VARCHAR NOT NULL, source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
         row_number BIGINT NOT NULL, check_name VARCHAR NOT NULL, reason VARCHAR NOT NULL,
@@ -58,9 +62,12 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, name: str, fields: Sequenc
     conn.execute(f"create table if not exists raw.{name} ({columns}, {LOAD_COLUMNS})")
 
 
-def known_file_hashes(conn: duckdb.DuckDBPyConnection, raw_table: str) -> set[str]:
-    """Content hashes already landed in this raw table (the same bytes may feed two tables)."""
+def landed_files(conn: duckdb.DuckDBPyConnection, raw_table: str):
+    """Content hashes already landed in this raw table (the same bytes may feed two tables),
+    and the (path, size, mtime) stamps of those files, so an unchanged file is not re-read."""
     rows = conn.execute(
-        "select file_sha256 from raw._load_manifest where raw_table = $t", {"t": raw_table}
+        "select file_sha256, source_file, source_size, source_mtime_ns from raw._load_manifest "
+        "where raw_table = $t",
+        {"t": raw_table},
     ).fetchall()
-    return {row[0] for row in rows}
+    return {row[0] for row in rows}, {(path, size, mtime) for _, path, size, mtime in rows}

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.settings import Settings, load_settings
-from ingestion.sources import RAW_TABLES
+from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +49,11 @@ def run_nightly(
     raw_only: bool = False,
 ) -> int:
     """Run the nightly job in this process: every new file, or those dated in `file_days`."""
-    from dagster import AssetKey, DagsterInstance
+    from dagster import DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.defs.ingestion.date_range import range_run_config
+    from orchestration.defs.ingestion.raw_tables import raw_asset_key
     from orchestration.progress import ProgressHandler
 
     log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
@@ -62,19 +63,17 @@ def run_nightly(
     progress.addHandler(terminal)
     started = time.monotonic()
     job = defs.resolve_job_def("nightly")
+    raw_keys = [raw_asset_key(spec) for spec in ALL_SPECS]
+    first, last = file_days or (None, None)
+    landing_range = range_run_config([key.to_python_identifier() for key in raw_keys], first, last)
     with log_path.open("w", encoding="utf-8") as log_file:
         progress.addHandler(ProgressHandler(log_file))
         # dbt's own output goes to the run log; the terminal shows one line per step
         with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
-            first, last = file_days or (None, None)
-            landing_ops = [f"raw__{name}" for name in RAW_TABLES]
-            run_config = {"loggers": {"progress": {}}, **range_run_config(landing_ops, first, last)}
             result = job.execute_in_process(
                 instance=instance,
-                run_config=run_config,
-                asset_selection=[AssetKey(["raw", name]) for name in RAW_TABLES]
-                if raw_only
-                else None,
+                run_config={"loggers": {"progress": {}}, **landing_range},
+                asset_selection=raw_keys if raw_only else None,
                 raise_on_error=False,
             )
         seconds = time.monotonic() - started

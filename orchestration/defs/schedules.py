@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.ingestion.date_range import BUSINESS_TIME_ZONE
+from ingestion.business_days import BUSINESS_TIME_ZONE
 from orchestration.defs.ingestion.drop_sensor import new_source_files_sensor
 from orchestration.progress import progress_logger
 

@@ -2,7 +2,8 @@
 
 It never opens the warehouse (an open reader would block the writer): new files are those whose
 inode change time is past the cursor, which a copy or a move always sets, even `cp -p`. Files it
-requests that were already landed are skipped by content hash, so a false alarm costs a scan.
+requests that were already landed are skipped by their stamp or content hash: a false alarm
+costs a scan.
 """
 
 import json
@@ -13,6 +14,7 @@ import dagster as dg
 from ingestion.landing import RawTableSpec
 from ingestion.settings import load_settings
 from ingestion.sources import ALL_SPECS
+from orchestration.defs.ingestion.raw_tables import raw_asset_key
 
 SENSOR_INTERVAL_SECONDS = 60
 SETTLE_SECONDS = 30  # a file modified this recently may still be being written: next tick
@@ -58,5 +60,6 @@ def new_source_files_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("no new files")
     context.update_cursor(json.dumps({"ctime_ns": newest}))
     return dg.RunRequest(
-        run_key=str(newest), asset_selection=[dg.AssetKey(["raw", table]) for table in tables]
+        run_key=str(newest),
+        asset_selection=[raw_asset_key(spec) for spec in drops if spec.name in tables],
     )

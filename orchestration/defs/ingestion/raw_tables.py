@@ -5,10 +5,11 @@ A run lands every new file, or those dated in the range of its config (see date_
 
 import dagster as dg
 
+from ingestion.business_days import business_today
 from ingestion.landing import LoadReport, RawTableSpec, land
 from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
-from orchestration.defs.ingestion.date_range import LandingRange, business_today
+from orchestration.defs.ingestion.date_range import LandingRange
 from orchestration.defs.resources import WarehouseResource
 
 QUARANTINE_CHECK = "quarantine_share_within_limit"
@@ -102,8 +103,8 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         if spec.extract is not None:
             reports = spec.extract(settings.sources_dir, config.api_days(business_today()))
-            fetched_items = sum(getattr(r, "items", 0) for r in reports)
-            context.log.info(f"{spec.name}: fetched {len(reports)} day(s), {fetched_items} items")
+            items = sum(r.items for r in reports)
+            context.log.info(f"{spec.name}: fetched {len(reports)} day(s), {items} items")
         with connect(settings.warehouse_path) as conn:
             report = land(
                 conn,
