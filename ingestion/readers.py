@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -12,11 +13,29 @@ from ingestion.errors import UnreadableFileError
 
 # a reader may flag rows whose shape is wrong; landing quarantines them with this reason
 ROW_PROBLEM = "_row_problem"
+TRUNCATED = "row has fewer fields than the header (a truncated file?)"
 
 
-def _number_rows(frame: pd.DataFrame) -> pd.DataFrame:
+def number_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Row numbers from 1, as landing reports them."""
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
+
+
+def as_text(frame: pd.DataFrame, list_columns: Collection[str] = ()) -> pd.DataFrame:
+    """Every column as text, except `list_columns`, which keep their lists; rows numbered."""
+    text = frame.drop(columns=list(list_columns), errors="ignore").astype("string")
+    for column in list_columns:
+        if column in frame:
+            text[column] = frame[column]
+    return number_rows(text)
+
+
+def records_as_text(records: list[dict], list_columns: Collection[str] = ()) -> pd.DataFrame:
+    """API records flattened (`a.b` names for nested fields) by `as_text`; none: nothing to land."""
+    if not records:
+        return pd.DataFrame()
+    return as_text(pd.json_normalize(records), list_columns)
 
 
 def read_csv_text(path: Path, encoding: str) -> pd.DataFrame:
@@ -31,14 +50,21 @@ def read_csv_text(path: Path, encoding: str) -> pd.DataFrame:
         reason = f"not a {encoding} CSV: {type(error).__name__}"
         raise UnreadableFileError(str(path), reason) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = _number_rows(frame)
+    frame = number_rows(frame)
     if len(frame) and _last_row_is_short(path, encoding, len(frame.columns)):
         frame[ROW_PROBLEM] = pd.Series(pd.NA, index=frame.index, dtype="string")
         frame.loc[frame.index[-1], ROW_PROBLEM] = TRUNCATED
     return frame
 
 
-TRUNCATED = "row has fewer fields than the header (a truncated file?)"
+def read_gbk_csv(path: Path) -> pd.DataFrame:
+    """A platform export in GBK: GB18030 is a superset, so both old and new exports decode."""
+    return read_csv_text(path, encoding="gb18030")
+
+
+def read_bom_csv(path: Path) -> pd.DataFrame:
+    """A UTF-8 export, with or without the byte-order mark Excel-minded tools write."""
+    return read_csv_text(path, encoding="utf-8-sig")
 
 
 def _last_row_is_short(path: Path, encoding: str, columns: int) -> bool:
@@ -50,20 +76,30 @@ def _last_row_is_short(path: Path, encoding: str, columns: int) -> bool:
     return bool(lines) and len(next(csv.reader([lines[-1]]))) < columns
 
 
-def read_json_lines_text(path: Path) -> pd.DataFrame:
+def read_json_lines_text(path: Path, list_columns: Collection[str] = ()) -> pd.DataFrame:
     try:
         frame = pd.read_json(path, lines=True, dtype=False, convert_dates=False)
     except ValueError as error:
         raise UnreadableFileError(str(path), f"not JSON Lines: {type(error).__name__}") from None
-    return _number_rows(frame.astype("string"))
+    return as_text(frame, list_columns)
+
+
+def read_json_page(path: Path, **options) -> object:
+    """A saved API response, parsed (`options` go to json.loads); not JSON: unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"), **options)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableFileError(str(path), f"not a JSON page: {type(error).__name__}") from None
+
+
+def read_wecom_api_response(path: Path) -> dict:
+    """A saved WeCom (or WeChat) API response; an error page (errcode != 0) blocks the load."""
+    page = read_json_page(path)
+    if page.get("errcode", 0) != 0:
+        raise UnreadableFileError(str(path), f"API error page, errcode {page.get('errcode')}")
+    return page
 
 
 def read_wecom_api_page(path: Path, list_key: str) -> list[dict]:
-    """A saved WeCom API response page; an error page (errcode != 0) must not pass as empty."""
-    try:
-        page = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UnreadableFileError(str(path), f"not a JSON page: {type(error).__name__}") from None
-    if page.get("errcode", 0) != 0:
-        raise UnreadableFileError(str(path), f"API error page, errcode {page.get('errcode')}")
-    return page.get(list_key, [])
+    """The listed records of a saved WeCom API page; an error page must not pass as empty."""
+    return read_wecom_api_response(path).get(list_key, [])

@@ -1,6 +1,5 @@
 """Douyin shop orders: saved `order.searchList` response pages, one row per shop order."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -8,6 +7,7 @@ import pandas as pd
 from ingestion.errors import UnreadableFileError
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
+from ingestion.readers import as_text, read_json_page
 from quality.schemas.douyin import douyin_order_rules
 
 SUCCESS_CODE = "10000"
@@ -34,20 +34,15 @@ _SOURCE_COLUMNS = [f.source for f in FIELDS]
 
 def read_order_page(path: Path) -> pd.DataFrame:
     """One shop order per row; numbers stay the text the API sent, so ids never pass a float."""
-    try:
-        page = json.loads(path.read_text(encoding="utf-8"), parse_int=str, parse_float=str)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UnreadableFileError(str(path), f"not a JSON page: {type(error).__name__}") from None
+    page = read_json_page(path, parse_int=str, parse_float=str)
     if str(page.get("code")) != SUCCESS_CODE:
         # an error page must block the load rather than pass as a day without orders
         raise UnreadableFileError(str(path), f"API error page, code {page.get('code')}")
     orders = (page.get("data") or {}).get("shop_order_list") or []
     if not orders:
-        return pd.DataFrame(columns=[f.source for f in FIELDS if f.required])
+        return pd.DataFrame()  # nothing to land
     frame = pd.json_normalize(orders)
-    frame = frame[[c for c in _SOURCE_COLUMNS if c in frame.columns]].astype("string")
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame
+    return as_text(frame[[c for c in _SOURCE_COLUMNS if c in frame.columns]])
 
 
 DOUYIN_ORDERS = RawTableSpec(

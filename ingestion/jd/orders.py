@@ -1,10 +1,8 @@
 """JD order export (订单导出): GBK CSV with Chinese headers, one row per order, one file a day."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_gbk_csv
 from quality.schemas.jd import jd_order_rules
 
 FIELDS = (
@@ -24,16 +22,11 @@ FIELDS = (
 )
 
 
-def read_order_export(path: Path):
-    # GB18030 is a superset of GBK, so both the old and the new exports decode
-    return read_csv_text(path, encoding="gb18030")
-
-
 JD_ORDERS = RawTableSpec(
     name="jd__orders",
     source_dir="jd/orders",
     file_glob="JdOrders_*.csv",
     fields=FIELDS,
-    read_file=read_order_export,
+    read_file=read_gbk_csv,
     row_rules=jd_order_rules,
 )

@@ -1,10 +1,8 @@
 """Live room orders: one UTF-8 (BOM) CSV per room per session, one row per order."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_bom_csv
 from quality.schemas.live import live_order_rules
 
 FIELDS = (
@@ -20,15 +18,11 @@ FIELDS = (
 )
 
 
-def read_live_order_export(path: Path):
-    return read_csv_text(path, encoding="utf-8-sig")
-
-
 LIVE_ORDERS = RawTableSpec(
     name="live__orders",
     source_dir="live/orders",
     file_glob="*/*.csv",
     fields=FIELDS,
-    read_file=read_live_order_export,
+    read_file=read_bom_csv,
     row_rules=live_order_rules,
 )

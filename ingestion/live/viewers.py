@@ -1,10 +1,8 @@
 """Live room viewers: one UTF-8 (BOM) CSV per room per session, one row per viewer."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_bom_csv
 from quality.schemas.live import live_viewer_rules
 
 FIELDS = (
@@ -19,15 +17,11 @@ FIELDS = (
 )
 
 
-def read_viewer_export(path: Path):
-    return read_csv_text(path, encoding="utf-8-sig")
-
-
 LIVE_VIEWERS = RawTableSpec(
     name="live__viewers",
     source_dir="live/viewers",
     file_glob="*/*.csv",
     fields=FIELDS,
-    read_file=read_viewer_export,
+    read_file=read_bom_csv,
     row_rules=live_viewer_rules,
 )

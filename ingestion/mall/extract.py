@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from ingestion.business_days import business_today, days_between
 from ingestion.http_api import CursorClient, RetryPolicy, Window
 from ingestion.mall.demo_server import serve
 from ingestion.settings import MallApiSettings, load_settings
@@ -27,7 +27,6 @@ from ingestion.settings import MallApiSettings, load_settings
 log = logging.getLogger(__name__)
 
 PAGES_DIR = "mall"
-BUSINESS_TIME_ZONE = "Asia/Shanghai"
 DEMO_DATA_DIR = "_mall_api"  # the demo mall's server-side records, written by the simulator
 PAGE_GLOB = "20??????/page_*.json"  # day folders only: hidden work folders never match
 
@@ -153,23 +152,25 @@ def extract(
 
 
 def incremental_days(entity: str, sources_root: Path, settings) -> list[date]:
-    fetched = sorted((sources_root / PAGES_DIR / entity).glob("20??????"))
+    fetched = [folder.name for folder in (sources_root / PAGES_DIR / entity).glob("20??????")]
     if fetched:
-        first = datetime.strptime(fetched[-1].name, "%Y%m%d").date() - timedelta(LOOKBACK_DAYS)
+        first = _day(max(fetched)) - timedelta(LOOKBACK_DAYS)
     else:
         first = date.fromisoformat(settings.mall_api.history_start)
-    last = _today(sources_root, settings)
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return days_between(first, _today(sources_root, settings))
 
 
 def _today(sources_root: Path, settings) -> date:
     """The business day today; the demo mall's clock stops at its last simulated day."""
-    today = datetime.now(ZoneInfo(BUSINESS_TIME_ZONE)).date()
-    demo_days = sorted((sources_root / DEMO_DATA_DIR).glob("*/20??????.jsonl"))
+    today = business_today()
+    demo_days = [path.stem for path in (sources_root / DEMO_DATA_DIR).glob("*/20??????.jsonl")]
     if not settings.mall_api.url and settings.is_demo and demo_days:
-        simulated = max(datetime.strptime(p.stem, "%Y%m%d").date() for p in demo_days)
-        return min(today, simulated)
+        return min(today, _day(max(demo_days)))
     return today
+
+
+def _day(yyyymmdd: str) -> date:
+    return datetime.strptime(yyyymmdd, "%Y%m%d").date()
 
 
 def extractor(entity: str) -> Callable[[Path, list[date] | None], list[ExtractReport]]:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from ingestion.errors import UnreadableFileError
+from ingestion.readers import number_rows, read_json_page
 
 
 def read_mall_page(path: Path) -> pd.DataFrame:
     """Items as text columns, 1-based row numbers; an error page must not pass as empty."""
-    try:
-        page = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UnreadableFileError(str(path), f"not a JSON page: {type(error).__name__}") from None
+    page = read_json_page(path)
     if not isinstance(page, dict) or page.get("code") != 0:
         code = page.get("code") if isinstance(page, dict) else None
         raise UnreadableFileError(str(path), f"API error page, code {code}")
@@ -28,8 +25,7 @@ def read_mall_page(path: Path) -> pd.DataFrame:
     # object columns keep JSON values as sent (no int -> float where a value is null)
     frame = pd.DataFrame(items, dtype=object)
     text = frame.apply(lambda column: column.map(_as_text, na_action="ignore")).astype("string")
-    text.index = pd.RangeIndex(1, len(text) + 1)
-    return text
+    return number_rows(text)
 
 
 def _as_text(value: object) -> str:

@@ -1,10 +1,8 @@
 """Finance's daily marketing spend sheet: UTF-8 (BOM) CSV, one row per channel and campaign."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_bom_csv
 from quality.schemas.marketing import marketing_spend_rules
 
 FIELDS = (
@@ -15,15 +13,11 @@ FIELDS = (
 )
 
 
-def read_spend_sheet(path: Path):
-    return read_csv_text(path, encoding="utf-8-sig")
-
-
 MARKETING_SPEND = RawTableSpec(
     name="marketing__spend",
     source_dir="spend",
     file_glob="marketing_spend_*.csv",
     fields=FIELDS,
-    read_file=read_spend_sheet,
+    read_file=read_bom_csv,
     row_rules=marketing_spend_rules,
 )

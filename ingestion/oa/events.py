@@ -1,7 +1,5 @@
 """Official account subscribe/unsubscribe/SCAN callbacks, one JSON object per line."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
 from ingestion.readers import read_json_lines_text
@@ -16,15 +14,11 @@ FIELDS = (
 )
 
 
-def read_follow_callback_log(path: Path):
-    return read_json_lines_text(path)
-
-
 OA_EVENTS = RawTableSpec(
     name="oa__events",
     source_dir="oa/events",
     file_glob="*.jsonl",
     fields=FIELDS,
-    read_file=read_follow_callback_log,
+    read_file=read_json_lines_text,
     row_rules=oa_event_rules,
 )

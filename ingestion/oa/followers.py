@@ -6,7 +6,7 @@ import pandas as pd
 
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_wecom_api_page
+from ingestion.readers import read_wecom_api_page, records_as_text
 from quality.schemas.oa import oa_follower_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -26,12 +26,9 @@ FIELDS = (
 
 def read_follower_page(path: Path) -> pd.DataFrame:
     # the WeChat APIs share the WeCom error shape: a page with errcode != 0 blocks the load
-    users = read_wecom_api_page(path, "user_info_list")
-    if not users:
-        return pd.DataFrame(columns=[f.source for f in FIELDS if f.required])
-    frame = pd.json_normalize(users).astype("string")
-    frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day listed
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    frame = records_as_text(read_wecom_api_page(path, "user_info_list"))
+    if len(frame):
+        frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day
     return frame
 
 

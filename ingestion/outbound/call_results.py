@@ -1,10 +1,8 @@
 """Outbound call results: one UTF-8 (BOM) CSV per campaign day, one row per call."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_bom_csv
 from quality.schemas.outbound import outbound_call_result_rules
 
 FIELDS = (
@@ -19,15 +17,11 @@ FIELDS = (
 )
 
 
-def read_call_result_export(path: Path):
-    return read_csv_text(path, encoding="utf-8-sig")
-
-
 OUTBOUND_CALL_RESULTS = RawTableSpec(
     name="outbound__call_results",
     source_dir="outbound",
     file_glob="*.csv",
     fields=FIELDS,
-    read_file=read_call_result_export,
+    read_file=read_bom_csv,
     row_rules=outbound_call_result_rules,
 )

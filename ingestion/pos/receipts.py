@@ -1,10 +1,8 @@
 """Store POS daily drop: one UTF-8 (BOM) CSV per store per day, one row per receipt line."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_bom_csv
 from quality.schemas.pos import pos_receipt_line_rules
 
 FIELDS = (
@@ -20,16 +18,12 @@ FIELDS = (
 )
 
 
-def read_pos_drop(path: Path):
-    return read_csv_text(path, encoding="utf-8-sig")
-
-
 POS_RECEIPT_LINES = RawTableSpec(
     name="pos__receipt_lines",
     source_dir="pos",
     file_glob="*/*.csv",
     fields=FIELDS,
-    read_file=read_pos_drop,
+    read_file=read_bom_csv,
     row_rules=pos_receipt_line_rules,
     identical_rows_are_duplicates=False,
 )

@@ -1,7 +1,5 @@
 """Referral invites from the fission tool's webhook log, one JSON object per line."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
 from ingestion.readers import read_json_lines_text
@@ -21,15 +19,11 @@ FIELDS = (
 )
 
 
-def read_invite_log(path: Path):
-    return read_json_lines_text(path)
-
-
 REFERRAL_INVITES = RawTableSpec(
     name="referral__invites",
     source_dir="referral",
     file_glob="invites_*.jsonl",
     fields=FIELDS,
-    read_file=read_invite_log,
+    read_file=read_json_lines_text,
     row_rules=referral_invite_rules,
 )

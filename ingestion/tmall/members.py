@@ -1,10 +1,8 @@
 """Tmall brand membership (会员通) export: GBK CSV with Chinese headers, one row per member."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_gbk_csv
 from quality.schemas.tmall import tmall_member_rules
 
 FIELDS = (
@@ -18,16 +16,11 @@ FIELDS = (
 )
 
 
-def read_member_export(path: Path):
-    # GB18030 is a superset of GBK, so both the old and the new exports decode
-    return read_csv_text(path, encoding="gb18030")
-
-
 TMALL_MEMBERS = RawTableSpec(
     name="tmall__members",
     source_dir="tmall/members",
     file_glob="TmallMembers_*.csv",
     fields=FIELDS,
-    read_file=read_member_export,
+    read_file=read_gbk_csv,
     row_rules=tmall_member_rules,
 )

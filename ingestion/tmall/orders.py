@@ -1,10 +1,8 @@
 """Tmall seller-center order report (订单报表): GBK CSV with Chinese headers, one row per order."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_csv_text
+from ingestion.readers import read_gbk_csv
 from quality.schemas.tmall import tmall_order_rules
 
 FIELDS = (
@@ -28,16 +26,11 @@ FIELDS = (
 )
 
 
-def read_order_report(path: Path):
-    # GB18030 is a superset of GBK, so both the old and the new exports decode
-    return read_csv_text(path, encoding="gb18030")
-
-
 TMALL_ORDERS = RawTableSpec(
     name="tmall__orders",
     source_dir="tmall",
     file_glob="ExportOrderList*.csv",
     fields=FIELDS,
-    read_file=read_order_report,
+    read_file=read_gbk_csv,
     row_rules=tmall_order_rules,
 )

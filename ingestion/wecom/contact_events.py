@@ -1,7 +1,5 @@
 """WeCom `change_external_contact` callbacks, stored one JSON object per line after decryption."""
 
-from pathlib import Path
-
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
 from ingestion.readers import read_json_lines_text
@@ -18,15 +16,11 @@ FIELDS = (
 )
 
 
-def read_callback_log(path: Path):
-    return read_json_lines_text(path)
-
-
 WECOM_CONTACT_EVENTS = RawTableSpec(
     name="wecom__contact_events",
     source_dir="wecom/events",
     file_glob="*.jsonl",
     fields=FIELDS,
-    read_file=read_callback_log,
+    read_file=read_json_lines_text,
     row_rules=wecom_contact_event_rules,
 )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_wecom_api_page
+from ingestion.readers import read_wecom_api_page, records_as_text
 from quality.schemas.wecom import wecom_contact_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -28,17 +28,9 @@ _LIST_COLUMNS = {"follow_info.remark_mobiles", "follow_info.tag_id"}
 
 
 def read_contact_page(path: Path) -> pd.DataFrame:
-    records = read_wecom_api_page(path, "external_contact_list")
-    if not records:
-        return pd.DataFrame(columns=[f.source for f in FIELDS if f.required])
-    frame = pd.json_normalize(records)
-    text = {
-        column: (frame[column] if column in _LIST_COLUMNS else frame[column].astype("string"))
-        for column in frame.columns
-    }
-    frame = pd.DataFrame(text)
-    frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day listed
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    frame = records_as_text(read_wecom_api_page(path, "external_contact_list"), _LIST_COLUMNS)
+    if len(frame):
+        frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day
     return frame
 
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.errors import UnreadableFileError
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
+from ingestion.readers import read_json_lines_text
 from quality.schemas.wecom import wecom_group_event_rules
 
 MEMBER_LIST = "MemChangeList"
@@ -27,15 +27,7 @@ FIELDS = (
 
 def read_group_callback_log(path: Path) -> pd.DataFrame:
     """Text columns like every reader, except the member list, which stays a list."""
-    try:
-        frame = pd.read_json(path, lines=True, dtype=False)
-    except ValueError as error:
-        raise UnreadableFileError(str(path), f"not JSON Lines: {type(error).__name__}") from None
-    text = frame.drop(columns=[MEMBER_LIST], errors="ignore").astype("string")
-    if MEMBER_LIST in frame:
-        text[MEMBER_LIST] = frame[MEMBER_LIST]
-    text.index = pd.RangeIndex(1, len(text) + 1)
-    return text
+    return read_json_lines_text(path, list_columns=(MEMBER_LIST,))
 
 
 WECOM_GROUP_EVENTS = RawTableSpec(

@@ -1,13 +1,12 @@
 """WeCom customer-group daily message statistics, one saved response per day."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from ingestion.errors import UnreadableFileError
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
+from ingestion.readers import read_wecom_api_response, records_as_text
 from quality.schemas.wecom import wecom_group_stat_rules
 
 FIELDS = (
@@ -21,20 +20,9 @@ FIELDS = (
 
 def read_group_stats_day(path: Path) -> pd.DataFrame:
     """One row per group; the day of the statistics is stated once, at the top of the file."""
-    try:
-        page = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UnreadableFileError(str(path), f"not a JSON page: {type(error).__name__}") from None
-    if page.get("errcode", 0) != 0:  # an error page must not pass as a day without groups
-        raise UnreadableFileError(str(path), f"API error page, errcode {page.get('errcode')}")
-    items = page.get("items") or []
-    if not items:
-        return pd.DataFrame(columns=[f.source for f in FIELDS])
-    frame = pd.json_normalize(items)
-    frame["stat_date"] = page.get("stat_date")
-    frame = frame.astype("string")
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame
+    page = read_wecom_api_response(path)  # an error page must not pass as a day without groups
+    day = page.get("stat_date")
+    return records_as_text([{**item, "stat_date": day} for item in page.get("items") or []])
 
 
 WECOM_GROUP_STATS = RawTableSpec(

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_wecom_api_page
+from ingestion.readers import as_text, read_wecom_api_page
 from quality.schemas.wecom import wecom_group_member_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -36,14 +36,13 @@ def read_group_snapshot(path: Path) -> pd.DataFrame:
     group = read_wecom_api_page(path, "group_chat") or {}
     members = group.get("member_list") or []
     if not members:
-        return pd.DataFrame(columns=[f.source for f in FIELDS if f.required])
+        return pd.DataFrame()  # nothing to land
     frame = pd.json_normalize(members).add_prefix(MEMBER)
     for key in _GROUP_KEYS:
         if key in group:
             frame[f"group_chat.{key}"] = group[key]
-    frame = frame.astype("string")
+    frame = as_text(frame)
     frame[SNAPSHOT_DATE] = path.parent.name  # files sit in a folder named after the day listed
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
 
 

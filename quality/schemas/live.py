@@ -2,6 +2,8 @@
 
 import pandera.pandas as pa
 
+from quality.schemas.checks import refund_not_above_paid
+
 LIVE_ORDER_STATUSES = ("已支付", "已发货", "已完成", "已关闭", "已退款")
 _DAY_SECONDS = 24 * 60 * 60
 
@@ -30,12 +32,6 @@ live_order_rules = pa.DataFrameSchema(
         "refund_amount": pa.Column(nullable=True, checks=pa.Check.ge(0)),
         "order_status": pa.Column(nullable=False, checks=pa.Check.isin(LIVE_ORDER_STATUSES)),
     },
-    checks=[
-        pa.Check(
-            lambda df: df["refund_amount"].fillna(0) <= df["paid_amount"],
-            name="refund_not_above_paid",
-            element_wise=False,
-        )
-    ],
+    checks=[refund_not_above_paid(blank_refund_passes=True)],
     name="live__orders",
 )

@@ -2,10 +2,10 @@
 
 import pandera.pandas as pa
 
+from quality.schemas.checks import MONEY, refund_not_above_paid
+
 MALL_ORDER_STATUSES = ("CREATED", "PAID", "SHIPPED", "COMPLETED", "CLOSED", "REFUNDED")
 MEMBER_LEVELS = (1, 2, 3, 4)
-
-_money = {"nullable": False, "checks": pa.Check.ge(0)}
 
 mall_order_rules = pa.DataFrameSchema(
     {
@@ -13,20 +13,14 @@ mall_order_rules = pa.DataFrameSchema(
         "appid": pa.Column(nullable=False),
         "openid": pa.Column(nullable=False),
         "status": pa.Column(nullable=False, checks=pa.Check.isin(MALL_ORDER_STATUSES)),
-        "total_amount": pa.Column(**_money),
-        "paid_amount": pa.Column(**_money),
-        "refund_amount": pa.Column(**_money),
+        "total_amount": pa.Column(**MONEY),
+        "paid_amount": pa.Column(**MONEY),
+        "refund_amount": pa.Column(**MONEY),
         "created_at": pa.Column(nullable=False),
         "updated_at": pa.Column(nullable=False),
         "item_count": pa.Column(nullable=True, checks=pa.Check.ge(0)),
     },
-    checks=[
-        pa.Check(
-            lambda df: df["refund_amount"] <= df["paid_amount"],
-            name="refund_not_above_paid",
-            element_wise=False,
-        )
-    ],
+    checks=[refund_not_above_paid(blank_refund_passes=False)],
     name="mall__orders",
 )
 

@@ -2,6 +2,8 @@
 
 import pandera.pandas as pa
 
+from quality.schemas.checks import MONEY, refund_not_above_paid
+
 TMALL_ORDER_STATUSES = (
     "交易成功",
     "交易关闭",
@@ -10,26 +12,18 @@ TMALL_ORDER_STATUSES = (
     "卖家已发货，等待买家确认",
 )
 
-_money = {"nullable": False, "checks": pa.Check.ge(0)}
-
 tmall_order_rules = pa.DataFrameSchema(
     {
         "order_no": pa.Column(nullable=False, checks=pa.Check.str_matches(r"^\d{8,25}$")),
         "buyer_nick_hash": pa.Column(nullable=False),
-        "paid_amount": pa.Column(**_money),
-        "total_amount": pa.Column(**_money),
+        "paid_amount": pa.Column(**MONEY),
+        "total_amount": pa.Column(**MONEY),
         "refund_amount": pa.Column(nullable=True, checks=pa.Check.ge(0)),
         "order_status": pa.Column(nullable=False, checks=pa.Check.isin(TMALL_ORDER_STATUSES)),
         "created_at": pa.Column(nullable=False),
         "item_quantity": pa.Column(nullable=True, checks=pa.Check.ge(0)),
     },
-    checks=[
-        pa.Check(
-            lambda df: df["refund_amount"].fillna(0) <= df["paid_amount"],
-            name="refund_not_above_paid",
-            element_wise=False,
-        )
-    ],
+    checks=[refund_not_above_paid(blank_refund_passes=True)],
     name="tmall__orders",
 )
 

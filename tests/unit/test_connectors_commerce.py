@@ -4,15 +4,17 @@ Every expected value below is read off the fixture files under tests/fixtures/so
 """
 
 import json
-import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from ingestion.errors import UnreadableFileError
-from ingestion.landing import land
-from ingestion.sources import RAW_TABLES
+from tests.unit.connector_helpers import (
+    MOBILE,
+    assert_error_page_blocks_the_load,
+    land_table,
+    quarantined,
+)
 
 COMMERCE_TABLES = (
     "tmall__members",
@@ -42,18 +44,6 @@ EXPECTED_FILE_COUNTS = {
     "live__orders": {LIVE_ORDERS: (5, 4, 1, 0)},
     "marketing__spend": {SPEND: (6, 5, 1, 0)},
 }
-
-
-def land_table(conn, sources, key, name, load_id="load-1"):
-    return land(conn, RAW_TABLES[name], sources, key, load_id)
-
-
-def quarantined(conn, name):
-    return conn.execute(
-        "select source_file, row_number, check_name, reason from raw._quarantine "
-        "where raw_table = ? order by source_file, row_number",
-        [name],
-    ).fetchall()
 
 
 @pytest.mark.parametrize("name", COMMERCE_TABLES)
@@ -185,17 +175,11 @@ def test_douyin_pages_land_one_row_per_shop_order_in_yuan(conn, sources, key):
 
 
 def test_douyin_error_page_blocks_the_whole_load(conn, sources, key):
-    error_page = sources / "douyin/orders/20251112/page_0001.json"
-    error_page.parent.mkdir(parents=True)
-    error_page.write_text(
-        json.dumps({"code": 40004, "msg": "access_token 已过期", "data": None}), encoding="utf-8"
-    )
-    with pytest.raises(UnreadableFileError) as raised:
-        land_table(conn, sources, key, "douyin__orders")
-    assert "douyin/orders/20251112/page_0001.json" in str(raised.value)
-    assert "code 40004" in str(raised.value)
-    assert conn.execute("select count(*) from raw.douyin__orders").fetchone() == (0,)
-    assert conn.execute("select count(*) from raw._load_manifest").fetchone() == (0,)
+    body = json.dumps({"code": 40004, "msg": "access_token 已过期", "data": None})
+    assert_error_page_blocks_the_load(
+        conn, sources, key, "douyin__orders", "douyin/orders/20251112/page_0001.json", body,
+        "code 40004",
+    )  # fmt: skip
 
 
 def test_douyin_empty_page_lands_nothing_but_is_recorded(conn, sources, key):
@@ -287,11 +271,10 @@ def test_unknown_spend_channel_is_quarantined(conn, sources, key):
 def test_no_eleven_digit_mobile_lands_in_commerce_tables(conn, sources, key):
     for name in COMMERCE_TABLES:
         land_table(conn, sources, key, name)
-    mobile = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
     tables = [*COMMERCE_TABLES, "_quarantine"]
     for table in tables:
         (text,) = conn.execute(f"select to_json(list(t))::varchar from raw.{table} as t").fetchone()
         assert text, table
-        assert not mobile.search(text), table
+        assert not MOBILE.search(text), table
         # masked phones are kept as presence only, never as the masked text
         assert "****" not in text, table

@@ -3,15 +3,16 @@ surveys, outbound calls and referral invites. Expected values are worked out by 
 fixture files under tests/fixtures/sources."""
 
 import json
-import re
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
-
-from ingestion.errors import UnreadableFileError
-from ingestion.landing import land
-from ingestion.sources import RAW_TABLES
+from tests.unit.connector_helpers import (
+    MOBILE,
+    assert_error_page_blocks_the_load,
+    columns_matching,
+    land_table,
+    quarantined,
+)
 
 SOCIAL_TABLES = (
     "wecom__group_members",
@@ -30,18 +31,6 @@ UNION_1 = "oUNION0000000000000000000001"
 UNION_2 = "oUNION0000000000000000000002"
 UNION_3 = "oUNION0000000000000000000003"
 SNAPSHOT = date(2025, 7, 10)
-
-
-def land_table(conn, sources, key, name, load_id="load-1"):
-    return land(conn, RAW_TABLES[name], sources, key, load_id)
-
-
-def quarantined(conn, name):
-    return conn.execute(
-        "select source_file, row_number, check_name, reason from raw._quarantine "
-        "where raw_table = $name order by source_file, row_number",
-        {"name": name},
-    ).fetchall()
 
 
 def test_group_snapshot_lands_one_row_per_member_with_the_group_repeated(conn, sources, key):
@@ -168,17 +157,12 @@ def test_oa_followers_land_with_remarks_dropped(conn, sources, key):
 
 
 def test_oa_error_page_blocks_the_whole_load(conn, sources, key):
-    error_page = sources / "oa/followers/20250711/user_info_0001.json"
-    error_page.parent.mkdir(parents=True)
-    error_page.write_text('{"errcode":40001,"errmsg":"invalid credential, access_token is '
-                          'invalid or not latest"}')  # fmt: skip
-    with pytest.raises(UnreadableFileError) as raised:
-        land_table(conn, sources, key, "oa__followers")
-    assert "oa/followers/20250711/user_info_0001.json" in str(raised.value)
-    assert "errcode 40001" in str(raised.value)
-    # the good page of 2025-07-10 did not land either
-    assert conn.execute("select count(*) from raw.oa__followers").fetchone() == (0,)
-    assert conn.execute("select count(*) from raw._load_manifest").fetchone() == (0,)
+    body = '{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest"}'
+    # the good page of 2025-07-10 must not land either
+    assert_error_page_blocks_the_load(
+        conn, sources, key, "oa__followers", "oa/followers/20250711/user_info_0001.json", body,
+        "errcode 40001",
+    )  # fmt: skip
 
 
 def test_oa_events_land_with_the_unsubscribe(conn, sources, key):
@@ -311,8 +295,6 @@ def test_every_file_conserves_its_rows(conn, sources, key):
 def test_no_mobile_number_lands_in_any_text_column(conn, sources, key):
     for name in SOCIAL_TABLES:
         land_table(conn, sources, key, name)
-    # a mobile number standing alone, not a run of digits inside a hash or an id
-    phone = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
     columns = conn.execute(
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'raw' and data_type in ('VARCHAR', 'JSON', 'VARCHAR[]') "
@@ -320,7 +302,4 @@ def test_no_mobile_number_lands_in_any_text_column(conn, sources, key):
         {"tables": list(SOCIAL_TABLES)},
     ).fetchall()
     assert {table for table, _ in columns} == {*SOCIAL_TABLES, "_quarantine"}
-    for table, column in columns:
-        values = conn.execute(f'select "{column}"::varchar from raw.{table}').fetchall()
-        leaks = [v for (v,) in values if v and phone.search(v)]
-        assert not leaks, f"raw.{table}.{column}"
+    assert columns_matching(conn, columns, MOBILE) == []
