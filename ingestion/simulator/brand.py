@@ -22,6 +22,10 @@ def store_state(store: str) -> str:
     return f"store_{store}"
 
 
+# store_state of every store, by store index.
+STORE_STATES = np.array([store_state(s) for s in STORES])
+
+
 def store_guide_userids(store_idx: int) -> tuple[str, ...]:
     """WeCom userids of one store's guides, e.g. sh001_guide1."""
     return tuple(f"{STORES[store_idx].lower()}_guide{k}" for k in range(1, GUIDES_PER_STORE + 1))
@@ -72,10 +76,14 @@ REFERRAL_FIRST_DAY, REFERRAL_EVERY, REFERRAL_DAYS = 30, 120, 14
 OUTBOUND_FIRST_DAY, OUTBOUND_EVERY, OUTBOUND_DAYS = 60, 90, 3
 
 
+def festival_mask(month: np.ndarray, dom: np.ndarray) -> np.ndarray:
+    """Days of 618 (June 1–18) and Double 11 (November 1–11)."""
+    return ((month == 6) & (dom <= 18)) | ((month == 11) & (dom <= 11))
+
+
 def live_day_mask(month: np.ndarray, dom: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     """Days with a live session."""
-    regular = np.isin(weekday, LIVE_WEEKDAYS)
-    return regular | ((month == 6) & (dom <= 18)) | ((month == 11) & (dom <= 11))
+    return np.isin(weekday, LIVE_WEEKDAYS) | festival_mask(month, dom)
 
 
 def campaign_id(prefix: str, compact_day: str) -> str:

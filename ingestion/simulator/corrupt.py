@@ -98,6 +98,13 @@ def spoil(
     return out.astype(np.str_)
 
 
+def spoiler(
+    kinds: np.ndarray, defects: tuple[Defect, ...], *, json: bool
+) -> Callable[[np.ndarray, str], np.ndarray]:
+    """spoil bound to one file's rows: bad(values, column)."""
+    return lambda values, column: spoil(values, kinds, defects, column, json=json)
+
+
 def records(
     source: str,
     raw_table: str,

@@ -9,11 +9,11 @@ from . import orders as od
 from . import phones as ph
 from .brand import LIVE_HOSTS
 from .clock import Period
-from .corrupt import Defect, spoil
-from .output import Output
+from .corrupt import Defect, spoiler
+from .output import Output, numbered, page_sizes
 from .people import People
 from .rand import categorical, integers
-from .text import cat, group_bounds, ints
+from .text import cat, day_runs, ints
 from .writers import jn, js, objects
 
 PLAN = od.OrderPlan("douyin", rate=0.030, close_unpaid_hours=(0.25, 1.0), serial_digits=13)
@@ -49,19 +49,17 @@ def _masked_name(name: np.ndarray) -> np.ndarray:
 
 def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Period) -> pd.DataFrame:
     up = od.updates(orders, period.end - 1)
-    day = up["day"].to_numpy()
-    starts, ends = group_bounds(day)
     province = np.strings.partition(people.address, " ")[0]
     city = np.strings.partition(np.strings.partition(people.address, " ")[2], " ")[0]
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(up["day"].to_numpy()):
         stamp = period.compact(d).item()
         rows = up["order"].to_numpy()[s:e]
         updated = up["updated_at"].to_numpy()[s:e]
         out.saw("douyin_open_id", orders["person"].to_numpy()[rows], d)
-        n_pages = -(-(e - s) // PAGE_SIZE)
+        sizes = page_sizes(e - s, PAGE_SIZE)
 
         def items(kinds, rows=rows, updated=updated) -> list[str]:
+            bad = spoiler(kinds, DEFECTS, json=True)
             o = orders.iloc[rows]
             person = o["person"].to_numpy()
             status = od.status_at(o, updated)
@@ -77,37 +75,18 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
                 "}}",
             )
             fields = [
-                (
-                    "order_id",
-                    spoil(
-                        js(ints(o["order_no"].to_numpy())), kinds, DEFECTS, "order_id", json=True
-                    ),
-                ),
+                ("order_id", bad(js(ints(o["order_no"].to_numpy())), "order_id")),
                 ("open_id", js(people.douyin_open_id[person])),
                 ("mask_post_tel", js(ph.masked(people.phone[person]))),
                 ("mask_post_receiver", js(_masked_name(people.name[person]))),
                 ("post_addr", addr),
                 ("order_amount", jn(fen)),
-                (
-                    "pay_amount",
-                    spoil(
-                        jn(np.where(paid_at >= 0, fen, 0)), kinds, DEFECTS, "pay_amount", json=True
-                    ),
-                ),
+                ("pay_amount", bad(jn(np.where(paid_at >= 0, fen, 0)), "pay_amount")),
                 ("refund_amount", jn(np.where(status == od.REFUNDED_ST, fen, 0))),
-                (
-                    "create_time",
-                    spoil(
-                        jn(period.epoch(o["created"].to_numpy())),
-                        kinds,
-                        DEFECTS,
-                        "create_time",
-                        json=True,
-                    ),
-                ),
+                ("create_time", bad(jn(period.epoch(o["created"].to_numpy())), "create_time")),
                 ("pay_time", jn(np.where(paid_at >= 0, period.epoch(paid_at), 0))),
                 ("update_time", jn(period.epoch(updated))),
-                ("order_status", spoil(jn(code), kinds, DEFECTS, "order_status", json=True)),
+                ("order_status", bad(jn(code), "order_status")),
                 ("order_status_desc", js(STATUS_DESC[code])),
                 ("b_type", jn(o["b_type"].to_numpy())),
                 ("author_id", o["author_id"].to_numpy()),
@@ -124,10 +103,9 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
 
         out.pages(
             raw_table="douyin__orders",
-            paths=[f"douyin/orders/{stamp}/page_{i + 1:04d}.json" for i in range(n_pages)],
-            sizes=[min(PAGE_SIZE, e - s - i * PAGE_SIZE) for i in range(n_pages)],
-            path_day=d,
-            arrival_day=d,
+            paths=numbered(f"douyin/orders/{stamp}/page", len(sizes)),
+            sizes=sizes,
+            day=d,
             defects=DEFECTS,
             build_items=items,
             wrap=wrap,

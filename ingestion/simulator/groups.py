@@ -11,13 +11,13 @@ import pandas as pd
 
 from .brand import CORP_ID
 from .clock import DAY, HOUR, Period
-from .corrupt import Defect, spoil
-from .output import Output
+from .corrupt import Defect, spoiler
+from .output import Output, numbered
 from .people import People
 from .rand import below, categorical, exponential, hex_tokens, integers, uniform
-from .text import cat, group_bounds, ints, rank_in_group
+from .text import cat, day_runs, group_bounds, ints, rank_in_group
 from .wecom import ALL_GUIDES
-from .writers import jn, js, jsonl_text, objects
+from .writers import event_head, jn, js, jsonl_text, objects
 
 JOIN = 0.50  # friends who join their guide's current group
 JOIN_WITHIN_DAYS = 10
@@ -157,38 +157,21 @@ def events(groups: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
 
 def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period) -> None:
     ev = ev[ev["t"] < period.end]
-    day = ev["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(ev["t"].to_numpy() // DAY):
         p = ev["person"].to_numpy()[s:e]
         out.saw("wecom_external_userid", p[p >= 0], d)
 
         def build(kinds, s=s, e=e) -> bytes:
+            bad = spoiler(kinds, EVENT_DEFECTS, json=True)
             x = ev.iloc[s:e]
             n = e - s
             p = x["person"].to_numpy()
             detail = x["detail"].to_numpy()
             member = people.external_userid[np.maximum(p, 0)]
+            create_time = bad(jn(period.epoch(x["t"].to_numpy())), "CreateTime")
             fields = [
-                ("ToUserName", js(np.full(n, CORP_ID))),
-                ("FromUserName", js(np.full(n, "sys"))),
-                (
-                    "CreateTime",
-                    spoil(
-                        jn(period.epoch(x["t"].to_numpy())),
-                        kinds,
-                        EVENT_DEFECTS,
-                        "CreateTime",
-                        json=True,
-                    ),
-                ),
-                ("MsgType", js(np.full(n, "event"))),
-                ("Event", js(np.full(n, "change_external_chat"))),
-                (
-                    "ChatId",
-                    spoil(js(x["chat_id"].to_numpy()), kinds, EVENT_DEFECTS, "ChatId", json=True),
-                ),
+                *event_head(CORP_ID, "sys", create_time, "change_external_chat"),
+                ("ChatId", bad(js(x["chat_id"].to_numpy()), "ChatId")),
                 ("ChangeType", js(x["change"].to_numpy())),
                 ("UpdateDetail", js(detail)),
                 ("JoinScene", jn(x["scene"].to_numpy())),
@@ -206,15 +189,8 @@ def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period) 
             }
             return jsonl_text(objects(fields, present)).encode("utf-8")
 
-        out.file(
-            raw_table="wecom__group_events",
-            path=f"wecom/group_events/{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=EVENT_DEFECTS,
-            build=build,
-        )
+        path = f"wecom/group_events/{period.compact(d).item()}.jsonl"
+        out.day_file("wecom__group_events", path, d, e - s, EVENT_DEFECTS, build)
 
 
 def _alive(groups: pd.DataFrame, at: int) -> pd.DataFrame:
@@ -253,29 +229,16 @@ def write_snapshots(
         ]
 
         def items(kinds, cur=cur, owner=owner) -> list[str]:
+            bad = spoiler(kinds, MEMBER_DEFECTS, json=True)
             p = cur["person"].to_numpy()
             n = len(cur)
             unionid = people.unionid[p]
             scene = cur["join_scene"].to_numpy()
             fields = [
-                (
-                    "userid",
-                    spoil(
-                        js(people.external_userid[p]), kinds, MEMBER_DEFECTS, "userid", json=True
-                    ),
-                ),
+                ("userid", bad(js(people.external_userid[p]), "userid")),
                 ("type", np.full(n, "2")),
                 ("unionid", js(unionid)),
-                (
-                    "join_time",
-                    spoil(
-                        jn(period.epoch(cur["t"].to_numpy())),
-                        kinds,
-                        MEMBER_DEFECTS,
-                        "join_time",
-                        json=True,
-                    ),
-                ),
+                ("join_time", bad(jn(period.epoch(cur["t"].to_numpy())), "join_time")),
                 ("join_scene", jn(scene)),
                 ("invitor", cat('{"userid":"', owner[cur["rank"].to_numpy()], '"}')),
                 ("group_nickname", np.full(n, '""')),
@@ -291,10 +254,9 @@ def write_snapshots(
         # The owner is row 1 of every file and never spoiled; customers' rows start at 2.
         out.pages(
             raw_table="wecom__group_members",
-            paths=[f"wecom/groups/{stamp}/groupchat_{i + 1:04d}.json" for i in range(len(alive))],
+            paths=numbered(f"wecom/groups/{stamp}/groupchat", len(alive)),
             sizes=sizes.tolist(),
-            path_day=d,
-            arrival_day=d,
+            day=d,
             defects=MEMBER_DEFECTS,
             build_items=items,
             wrap=wrap,
@@ -348,21 +310,14 @@ def stats(seed: int, groups: pd.DataFrame, m: pd.DataFrame, period: Period) -> p
 
 
 def write_stats(out: Output, st: pd.DataFrame, period: Period) -> None:
-    day = st["day"].to_numpy()
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(st["day"].to_numpy()):
 
         def build(kinds, s=s, e=e, d=d) -> bytes:
+            bad = spoiler(kinds, STATS_DEFECTS, json=True)
             x = st.iloc[s:e]
             items = objects(
                 [
-                    (
-                        "chat_id",
-                        spoil(
-                            js(x["chat_id"].to_numpy()), kinds, STATS_DEFECTS, "chat_id", json=True
-                        ),
-                    ),
+                    ("chat_id", bad(js(x["chat_id"].to_numpy()), "chat_id")),
                     ("member_total", jn(x["member_total"].to_numpy())),
                     ("member_has_msg", jn(x["member_has_msg"].to_numpy())),
                     ("msg_total", jn(x["msg_total"].to_numpy())),
@@ -375,12 +330,5 @@ def write_stats(out: Output, st: pd.DataFrame, period: Period) -> None:
             )
             return body.encode("utf-8")
 
-        out.file(
-            raw_table="wecom__group_stats",
-            path=f"wecom/group_stats/{period.compact(d).item()}.json",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=STATS_DEFECTS,
-            build=build,
-        )
+        path = f"wecom/group_stats/{period.compact(d).item()}.json"
+        out.day_file("wecom__group_stats", path, d, e - s, STATS_DEFECTS, build)

@@ -9,11 +9,11 @@ from . import orders as od
 from . import phones as ph
 from .brand import PRODUCT_PRICE_CENTS, PRODUCT_TITLES
 from .clock import DAY, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, integers
-from .text import group_bounds, ints, yuan
+from .text import day_runs, ints, yuan
 from .tmall import observations
 from .writers import csv_text
 
@@ -70,8 +70,7 @@ def make_orders(seed: int, people: People, period: Period) -> pd.DataFrame:
 
 def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Period) -> pd.DataFrame:
     created_day = orders["created"].to_numpy() // DAY
-    starts, ends = group_bounds(created_day)
-    daily = {int(created_day[s]): (s, e) for s, e in zip(starts, ends, strict=True)}
+    daily = {d: (s, e) for s, e, d in day_runs(created_day)}
     seen = []
     for day in range(period.days):
         first = day - REEXPORT_DAYS if period.weekday(day) == 0 else day
@@ -85,24 +84,19 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
         out.saw("jd_pin", o["person"].to_numpy(), day)
 
         def build(kinds, o=o, at=at) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             person = o["person"].to_numpy()
             status = od.status_at(o, at)
             paid_at = o["paid_at"].to_numpy()
             payable = o["payable"].to_numpy()
             columns = [
                 ints(o["order_no"].to_numpy()),
-                spoil(people.jd_pin[person], kinds, DEFECTS, "下单帐号", json=False),
+                bad(people.jd_pin[person], "下单帐号"),
                 yuan(o["total"].to_numpy(), YUAN),
-                spoil(yuan(payable, YUAN), kinds, DEFECTS, "应付金额", json=False),
-                spoil(
-                    period.timestamp(o["created"].to_numpy()),
-                    kinds,
-                    DEFECTS,
-                    "下单时间",
-                    json=False,
-                ),
+                bad(yuan(payable, YUAN), "应付金额"),
+                bad(period.timestamp(o["created"].to_numpy()), "下单时间"),
                 np.where(paid_at >= 0, period.timestamp(np.maximum(paid_at, 0)), ""),
-                spoil(STATUS_TEXT[status], kinds, DEFECTS, "订单状态", json=False),
+                bad(STATUS_TEXT[status], "订单状态"),
                 yuan(np.where(status == od.REFUNDED_ST, payable, 0), YUAN),
                 people.name[person],
                 people.address[person],
@@ -112,13 +106,6 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
             ]
             return csv_text(HEADER, columns, "\r\n").encode("gbk")
 
-        out.file(
-            raw_table="jd__orders",
-            path=f"jd/orders/JdOrders_{period.compact(day).item()}.csv",
-            path_day=day,
-            arrival_day=day,
-            n_rows=len(rows),
-            defects=DEFECTS,
-            build=build,
-        )
+        path = f"jd/orders/JdOrders_{period.compact(day).item()}.csv"
+        out.day_file("jd__orders", path, day, len(rows), DEFECTS, build)
     return observations(orders.assign(total=orders["payable"]), seen)

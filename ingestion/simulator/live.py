@@ -10,9 +10,9 @@ import pandas as pd
 
 from . import orders as od
 from . import phones as ph
-from .brand import LIVE_START_HOUR, live_day_mask, room_id
+from .brand import LIVE_START_HOUR, festival_mask, live_day_mask, room_id
 from .clock import DAY, HOUR, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, exponential, integers, stream, uniform
@@ -68,8 +68,7 @@ def viewers(seed: int, people: People, period: Period) -> pd.DataFrame:
     frames = []
     for d in session_days(period):
         d = int(d)
-        month, dom = period.month(d), period.dom(d)
-        peak = ((month == 6) & (dom <= 18)) | ((month == 11) & (dom <= 11))
+        peak = festival_mask(period.month(d), period.dom(d))
         start = d * DAY + LIVE_START_HOUR * HOUR
         end = start + 2 * HOUR
         joined = people.joined[fans]
@@ -158,18 +157,13 @@ def write(
             seen.append(od.observed(os_, np.full(len(os_), at)))
 
         def build_viewers(kinds, vs=vs, room=room) -> bytes:
+            bad = spoiler(kinds, VIEWER_DEFECTS, json=False)
             p = vs["person"].to_numpy()
             columns = [
                 np.full(len(vs), room),
-                spoil(people.mall_openid[p], kinds, VIEWER_DEFECTS, "观众openid", json=False),
+                bad(people.mall_openid[p], "观众openid"),
                 people.unionid[p],
-                spoil(
-                    period.timestamp(vs["entered"].to_numpy()),
-                    kinds,
-                    VIEWER_DEFECTS,
-                    "首次进入时间",
-                    json=False,
-                ),
+                bad(period.timestamp(vs["entered"].to_numpy()), "首次进入时间"),
                 ints(vs["watch"].to_numpy()),
                 ints(vs["comments"].to_numpy()),
                 ints(vs["likes"].to_numpy()),
@@ -178,30 +172,19 @@ def write(
             return csv_text(VIEWER_HEADER, columns, "\n").encode("utf-8-sig")
 
         def build_orders(kinds, os_=os_, room=room, at=at) -> bytes:
+            bad = spoiler(kinds, ORDER_DEFECTS, json=False)
             p = os_["person"].to_numpy()
             status = od.status_at(os_, at)
             paid = os_["paid_at"].to_numpy() >= 0
             total = os_["total"].to_numpy()
             columns = [
-                spoil(
-                    order_numbers(os_["serial"].to_numpy()),
-                    kinds,
-                    ORDER_DEFECTS,
-                    "订单号",
-                    json=False,
-                ),
+                bad(order_numbers(os_["serial"].to_numpy()), "订单号"),
                 np.full(len(os_), room),
                 people.mall_openid[p],
                 people.unionid[p],
-                spoil(
-                    period.timestamp(os_["created"].to_numpy()),
-                    kinds,
-                    ORDER_DEFECTS,
-                    "下单时间",
-                    json=False,
-                ),
-                spoil(yuan(np.where(paid, total, 0)), kinds, ORDER_DEFECTS, "支付金额", json=False),
-                spoil(STATUS_TEXT[status], kinds, ORDER_DEFECTS, "订单状态", json=False),
+                bad(period.timestamp(os_["created"].to_numpy()), "下单时间"),
+                bad(yuan(np.where(paid, total, 0)), "支付金额"),
+                bad(STATUS_TEXT[status], "订单状态"),
                 yuan(np.where(status == od.REFUNDED_ST, total, 0)),
                 ph.masked(people.phone[p]),
             ]

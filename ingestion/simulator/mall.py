@@ -12,11 +12,11 @@ import pandas as pd
 from . import orders as od
 from .brand import MALL_APPID
 from .clock import DAY, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, categorical, exponential
-from .text import cat, format_cents, group_bounds, ints
+from .text import cat, day_runs, format_cents, ints
 from .writers import jb, jn, js, js_or_null, jsonl_text, objects
 
 FOLDER = "_mall_api"
@@ -76,11 +76,8 @@ def order_numbers(serial: np.ndarray) -> np.ndarray:
 def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Period) -> pd.DataFrame:
     """One JSON line per (order, day it changed); return each order's latest observation."""
     up = od.updates(orders, period.end - 1)
-    day = up["day"].to_numpy()
-    starts, ends = group_bounds(day)
     order_no = order_numbers(orders["serial"].to_numpy())
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(up["day"].to_numpy()):
         rows = up["order"].to_numpy()[s:e]
         updated = up["updated_at"].to_numpy()[s:e]
         out.saw("mall_openid", orders["person"].to_numpy()[rows], d)
@@ -89,6 +86,7 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
         out.saw("phone", person[people.mall_phone[person]], d)
 
         def build(kinds, rows=rows, updated=updated) -> bytes:
+            bad = spoiler(kinds, ORDER_DEFECTS, json=True)
             o = orders.iloc[rows]
             person = o["person"].to_numpy()
             status = od.status_at(o, updated)
@@ -97,37 +95,19 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
             total = o["total"].to_numpy()
             phone = np.where(people.mall_phone[person], ints(people.phone[person]), "")
             fields = [
-                (
-                    "order_no",
-                    spoil(js(order_no[rows]), kinds, ORDER_DEFECTS, "order_no", json=True),
-                ),
+                ("order_no", bad(js(order_no[rows]), "order_no")),
                 ("appid", js(np.full(len(o), MALL_APPID))),
                 ("openid", js(people.mall_openid[person])),
                 ("unionid", js_or_null(people.unionid[person])),
-                ("phone", spoil(js_or_null(phone), kinds, ORDER_DEFECTS, "phone", json=True)),
-                ("status", spoil(js(STATUS[status]), kinds, ORDER_DEFECTS, "status", json=True)),
+                ("phone", bad(js_or_null(phone), "phone")),
+                ("status", bad(js(STATUS[status]), "status")),
                 ("total_amount", js(format_cents(total))),
                 (
                     "paid_amount",
-                    spoil(
-                        js(format_cents(np.where(paid_at >= 0, total, 0))),
-                        kinds,
-                        ORDER_DEFECTS,
-                        "paid_amount",
-                        json=True,
-                    ),
+                    bad(js(format_cents(np.where(paid_at >= 0, total, 0))), "paid_amount"),
                 ),
                 ("refund_amount", js(format_cents(np.where(status == od.REFUNDED_ST, total, 0)))),
-                (
-                    "created_at",
-                    spoil(
-                        js(period.iso8601(o["created"].to_numpy())),
-                        kinds,
-                        ORDER_DEFECTS,
-                        "created_at",
-                        json=True,
-                    ),
-                ),
+                ("created_at", bad(js(period.iso8601(o["created"].to_numpy())), "created_at")),
                 (
                     "paid_at",
                     np.where(paid_at >= 0, js(period.iso8601(np.maximum(paid_at, 0))), "null"),
@@ -138,15 +118,8 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
             ]
             return jsonl_text(objects(fields)).encode("utf-8")
 
-        out.file(
-            raw_table="mall__orders",
-            path=f"{FOLDER}/orders/{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=ORDER_DEFECTS,
-            build=build,
-        )
+        path = f"{FOLDER}/orders/{period.compact(d).item()}.jsonl"
+        out.day_file("mall__orders", path, d, e - s, ORDER_DEFECTS, build)
     return od.latest(orders, up)
 
 
@@ -182,38 +155,27 @@ def member_ids(person: np.ndarray) -> np.ndarray:
 
 def write_members(out: Output, rec: pd.DataFrame, people: People, period: Period) -> None:
     rec = rec[rec["t"] < period.end]
-    day = rec["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
+    for s, e, d in day_runs(rec["t"].to_numpy() // DAY):
         r = rec.iloc[s:e]
-        d = int(day[s])
         person = r["person"].to_numpy()
         out.saw("mall_openid", person, d)
         out.saw("unionid", person[people.unionid[person] != ""], d)
         out.saw("phone", person[people.mall_phone[person]], d)
 
         def build(kinds, r=r) -> bytes:
+            bad = spoiler(kinds, MEMBER_DEFECTS, json=True)
             person = r["person"].to_numpy()
             phone = np.where(people.mall_phone[person], ints(people.phone[person]), "")
             fields = [
-                (
-                    "member_id",
-                    spoil(js(member_ids(person)), kinds, MEMBER_DEFECTS, "member_id", json=True),
-                ),
+                ("member_id", bad(js(member_ids(person)), "member_id")),
                 ("appid", js(np.full(len(r), MALL_APPID))),
                 ("openid", js(people.mall_openid[person])),
                 ("unionid", js_or_null(people.unionid[person])),
-                ("phone", spoil(js_or_null(phone), kinds, MEMBER_DEFECTS, "phone", json=True)),
+                ("phone", bad(js_or_null(phone), "phone")),
                 ("nickname", js(people.wechat_name[person])),
                 (
                     "registered_at",
-                    spoil(
-                        js(period.iso8601(r["registered"].to_numpy())),
-                        kinds,
-                        MEMBER_DEFECTS,
-                        "registered_at",
-                        json=True,
-                    ),
+                    bad(js(period.iso8601(r["registered"].to_numpy())), "registered_at"),
                 ),
                 ("updated_at", js(period.iso8601(r["t"].to_numpy()))),
                 ("level", jn(r["level"].to_numpy())),
@@ -221,12 +183,5 @@ def write_members(out: Output, rec: pd.DataFrame, people: People, period: Period
             ]
             return jsonl_text(objects(fields)).encode("utf-8")
 
-        out.file(
-            raw_table="mall__members",
-            path=f"{FOLDER}/members/{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=MEMBER_DEFECTS,
-            build=build,
-        )
+        path = f"{FOLDER}/members/{period.compact(d).item()}.jsonl"
+        out.day_file("mall__members", path, d, e - s, MEMBER_DEFECTS, build)

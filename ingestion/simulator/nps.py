@@ -7,11 +7,11 @@ import pandas as pd
 
 from . import phones as ph
 from .clock import DAY, HOUR, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, categorical, integers, uniform
-from .text import cat, group_bounds, ints, pick, rank_in_group
+from .text import cat, day_runs, ints, pick, rank_in_group
 from .writers import csv_text
 
 HEADER = (
@@ -127,47 +127,27 @@ def write(out: Output, r: pd.DataFrame, people: People, period: Period, seed: in
     in_wechat = np.isin(r["touchpoint"].to_numpy(), ("商城", "企业微信"))
     unionid = np.where(in_wechat, people.unionid[r["person"].to_numpy()], "")
     comment = _comments(seed, r, people)
-    starts, ends = group_bounds(day)
     p_all = r["person"].to_numpy()
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(day):
         sl = slice(s, e)
         out.saw("phone", p_all[sl][(phone[sl] != "") | phone_in_comment(seed, r.iloc[sl])], d)
         out.saw("unionid", p_all[sl][unionid[sl] != ""], d)
 
         def build(kinds, sl=sl) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             x = r.iloc[sl]
             columns = [
                 ints(x["response_no"].to_numpy()),
-                spoil(
-                    period.slash_timestamp(x["t"].to_numpy()),
-                    kinds,
-                    DEFECTS,
-                    "提交答卷时间",
-                    json=False,
-                ),
+                bad(period.slash_timestamp(x["t"].to_numpy()), "提交答卷时间"),
                 cat(ints(x["seconds"].to_numpy()), "秒"),
                 x["touchpoint"].to_numpy(),
-                spoil(phone[sl], kinds, DEFECTS, "手机号码", json=False),
+                bad(phone[sl], "手机号码"),
                 unionid[sl],
-                spoil(
-                    ints(x["score"].to_numpy()),
-                    kinds,
-                    DEFECTS,
-                    "1、您有多大可能向朋友推荐我们？",
-                    json=False,
-                ),
+                bad(ints(x["score"].to_numpy()), "1、您有多大可能向朋友推荐我们？"),
                 comment[sl],
             ]
             return csv_text(HEADER, columns, "\r\n").encode("gb18030")
 
-        out.file(
-            raw_table="survey__nps_responses",
-            path=f"surveys/nps_{survey[s]}_{period.compact(d).item()}.csv",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=DEFECTS,
-            build=build,
-        )
+        path = f"surveys/nps_{survey[s]}_{period.compact(d).item()}.csv"
+        out.day_file("survey__nps_responses", path, d, e - s, DEFECTS, build)
     return r

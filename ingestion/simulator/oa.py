@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .brand import OA_ORIGINAL_ID, PKGCARD_STATES, STORES, store_state
+from .brand import OA_ORIGINAL_ID, PKGCARD_STATES, STORE_STATES
 from .clock import DAY, HOME_HOURS, Period
-from .corrupt import Defect, spoil
-from .output import Output
+from .corrupt import Defect, spoiler
+from .output import Output, numbered, page_sizes
 from .people import People
 from .rand import below, categorical, exponential, integers
-from .text import cat, group_bounds
-from .writers import jn, js, jsonl_text, objects
+from .text import cat, day_runs
+from .writers import event_head, jn, js, jsonl_text, objects
 
 FOLLOW_WITHIN_DAYS = 60  # a follower subscribes within two months of first contact
 UNSUBSCRIBE = 0.25
@@ -41,7 +41,7 @@ def followers(seed: int, people: People) -> pd.DataFrame:
     subscribed = day * DAY + hour * 3600 + integers(seed, "oa_sec", 0, 3600, person)
     # Store customers scan the store's QR code; platform buyers the package card's.
     store = people.home_store[person]
-    store_code = np.array([store_state(s) for s in STORES])[np.maximum(store, 0)]
+    store_code = STORE_STATES[np.maximum(store, 0)]
     platform_code = np.where(
         people.tmall[person],
         PKGCARD_STATES["tmall"],
@@ -116,54 +116,23 @@ def events(f: pd.DataFrame) -> pd.DataFrame:
 
 def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period) -> None:
     ev = ev[ev["t"] < period.end]
-    day = ev["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(ev["t"].to_numpy() // DAY):
         out.saw("oa_openid", ev["person"].to_numpy()[s:e], d)
 
         def build(kinds, s=s, e=e) -> bytes:
+            bad = spoiler(kinds, EVENT_DEFECTS, json=True)
             x = ev.iloc[s:e]
-            fields = [
-                ("ToUserName", js(np.full(e - s, OA_ORIGINAL_ID))),
-                (
-                    "FromUserName",
-                    spoil(
-                        js(people.oa_openid[x["person"].to_numpy()]),
-                        kinds,
-                        EVENT_DEFECTS,
-                        "FromUserName",
-                        json=True,
-                    ),
-                ),
-                (
-                    "CreateTime",
-                    spoil(
-                        jn(period.epoch(x["t"].to_numpy())),
-                        kinds,
-                        EVENT_DEFECTS,
-                        "CreateTime",
-                        json=True,
-                    ),
-                ),
-                ("MsgType", js(np.full(e - s, "event"))),
-                (
-                    "Event",
-                    spoil(js(x["event"].to_numpy()), kinds, EVENT_DEFECTS, "Event", json=True),
-                ),
-                ("EventKey", js(x["key"].to_numpy())),
-            ]
+            fields = event_head(
+                OA_ORIGINAL_ID,
+                bad(js(people.oa_openid[x["person"].to_numpy()]), "FromUserName"),
+                bad(jn(period.epoch(x["t"].to_numpy())), "CreateTime"),
+                bad(js(x["event"].to_numpy()), "Event"),
+            )
+            fields.append(("EventKey", js(x["key"].to_numpy())))
             return jsonl_text(objects(fields)).encode("utf-8")
 
-        out.file(
-            raw_table="oa__events",
-            path=f"oa/events/{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=EVENT_DEFECTS,
-            build=build,
-        )
+        path = f"oa/events/{period.compact(d).item()}.jsonl"
+        out.day_file("oa__events", path, d, e - s, EVENT_DEFECTS, build)
 
 
 def write_followers(out: Output, f: pd.DataFrame, people: People, period: Period) -> None:
@@ -177,29 +146,20 @@ def write_followers(out: Output, f: pd.DataFrame, people: People, period: Period
         p_all = cur["person"].to_numpy()
         out.saw("oa_openid", p_all, d)
         out.saw("unionid", p_all[people.unionid[p_all] != ""], d)
-        n = len(cur)
-        n_pages = -(-n // PAGE_SIZE)
+        sizes = page_sizes(len(cur), PAGE_SIZE)
 
         def items(kinds, cur=cur) -> list[str]:
+            bad = spoiler(kinds, FOLLOWER_DEFECTS, json=True)
             p = cur["person"].to_numpy()
             unionid = people.unionid[p]
             n = len(cur)
             fields = [
                 ("subscribe", np.full(n, "1")),
-                (
-                    "openid",
-                    spoil(js(people.oa_openid[p]), kinds, FOLLOWER_DEFECTS, "openid", json=True),
-                ),
+                ("openid", bad(js(people.oa_openid[p]), "openid")),
                 ("language", np.full(n, '"zh_CN"')),
                 (
                     "subscribe_time",
-                    spoil(
-                        jn(period.epoch(cur["subscribed"].to_numpy())),
-                        kinds,
-                        FOLLOWER_DEFECTS,
-                        "subscribe_time",
-                        json=True,
-                    ),
+                    bad(jn(period.epoch(cur["subscribed"].to_numpy())), "subscribe_time"),
                 ),
                 ("unionid", js(unionid)),
                 ("remark", np.full(n, '""')),
@@ -216,10 +176,9 @@ def write_followers(out: Output, f: pd.DataFrame, people: People, period: Period
 
         out.pages(
             raw_table="oa__followers",
-            paths=[f"oa/followers/{stamp}/user_info_{i + 1:04d}.json" for i in range(n_pages)],
-            sizes=[min(PAGE_SIZE, n - i * PAGE_SIZE) for i in range(n_pages)],
-            path_day=d,
-            arrival_day=d,
+            paths=numbered(f"oa/followers/{stamp}/user_info", len(sizes)),
+            sizes=sizes,
+            day=d,
             defects=FOLLOWER_DEFECTS,
             build_items=items,
             wrap=wrap,

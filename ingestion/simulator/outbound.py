@@ -9,7 +9,7 @@ from . import orders as od
 from . import phones as ph
 from .brand import OUTBOUND_DAYS, OUTBOUND_EVERY, OUTBOUND_FIRST_DAY, campaign_id
 from .clock import DAY, OFFICE_HOURS, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import NO_PURCHASE, People
 from .rand import below, categorical, exponential, integers
@@ -154,33 +154,21 @@ def write(out: Output, calls: pd.DataFrame, people: People, period: Period) -> p
         out.saw("phone", calls["person"].to_numpy()[s:e], d)
 
         def build(kinds, s=s, e=e, cid=cid) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             x = calls.iloc[s:e]
             intent = x["intent"].to_numpy()
             columns = [
-                spoil(x["campaign"].to_numpy().astype(str), kinds, DEFECTS, "任务ID", json=False),
+                bad(x["campaign"].to_numpy().astype(str), "任务ID"),
                 [campaign_name(cid)] * (e - s),
-                spoil(x["phone"].to_numpy(), kinds, DEFECTS, "被叫号码", json=False),
-                spoil(period.timestamp(x["t"].to_numpy()), kinds, DEFECTS, "呼叫时间", json=False),
+                bad(x["phone"].to_numpy(), "被叫号码"),
+                bad(period.timestamp(x["t"].to_numpy()), "呼叫时间"),
                 np.where(x["connected"].to_numpy(), "是", "否"),
                 ints(x["duration"].to_numpy()),
-                spoil(
-                    np.where(intent >= 0, INTENTS[np.maximum(intent, 0)], ""),
-                    kinds,
-                    DEFECTS,
-                    "意向标签",
-                    json=False,
-                ),
+                bad(np.where(intent >= 0, INTENTS[np.maximum(intent, 0)], ""), "意向标签"),
                 x["hangup"].to_numpy(),
             ]
             return csv_text(HEADER, columns, "\n").encode("utf-8-sig")
 
-        out.file(
-            raw_table="outbound__call_results",
-            path=f"outbound/{cid}_{period.compact(d).item()}.csv",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=DEFECTS,
-            build=build,
-        )
+        path = f"outbound/{cid}_{period.compact(d).item()}.csv"
+        out.day_file("outbound__call_results", path, d, e - s, DEFECTS, build)
     return calls

@@ -93,40 +93,59 @@ class Output:
                 write_bytes(self.out_dir / name, data)
                 self.written += 1
 
+    def day_file(
+        self,
+        raw_table: str,
+        path: str,
+        day: int,
+        n_rows: int,
+        defects: Sequence[corrupt.Defect],
+        build: Callable[[np.ndarray], bytes],
+    ) -> None:
+        """A file dated the day it arrives (see `file`)."""
+        self.file(
+            raw_table=raw_table,
+            path=path,
+            path_day=day,
+            arrival_day=day,
+            n_rows=n_rows,
+            defects=defects,
+            build=build,
+        )
+
     def pages(
         self,
         *,
         raw_table: str,
         paths: Sequence[str],
         sizes: Sequence[int],
-        path_day: int,
-        arrival_day: int,
+        day: int,
         defects: Sequence[corrupt.Defect],
         build_items: Callable[[np.ndarray], list[str]],
         wrap: Callable[[int, list[str]], bytes],
         leading_rows: int = 0,
     ) -> None:
-        """Many files of one day (API pages, one file per group) built in one vectorised pass.
+        """Many files dated and arriving on one day (API pages, one file per group), built in
+        one vectorised pass.
 
         build_items(kinds) returns every item text of the day, files back to back; wrap(i, items)
         returns the bytes of file i.
         """
-        if not self.arrived(arrival_day) or not len(paths):
+        if not self.arrived(day) or not len(paths):
             return
         defects = tuple(defects)
         source = raw_table.split("__")[0]
-        day = self.period.iso(path_day).item()
-        arrival_iso = self.period.iso(arrival_day).item()
+        iso = self.period.iso(day).item()
         kinds = []
         for path, n in zip(paths, sizes, strict=True):
             k = corrupt.pick(self.seed, path, n, self.bad_row_rate, len(defects))
             n_bad = int((k != corrupt.CLEAN).sum())
-            self.listed.append((path, raw_table, day, arrival_iso, n + leading_rows, n_bad, ""))
+            self.listed.append((path, raw_table, iso, iso, n + leading_rows, n_bad, ""))
             if n_bad:
                 numbers = np.arange(1, n + 1) + leading_rows
                 self.bad.append(corrupt.records(source, raw_table, path, k, defects, numbers))
             kinds.append(k)
-        if not self.writes(arrival_day):
+        if not self.writes(day):
             return
         items = build_items(np.concatenate(kinds))
         bounds = np.r_[0, np.cumsum(sizes)]
@@ -155,3 +174,13 @@ class Output:
         if not self.bad:
             return pd.DataFrame(columns=corrupt.BAD_ROW_COLUMNS)
         return pd.concat(self.bad, ignore_index=True)
+
+
+def page_sizes(n: int, size: int) -> list[int]:
+    """Item counts of the pages that list n items, size to a page (no page when n is 0)."""
+    return [min(size, n - first) for first in range(0, n, size)]
+
+
+def numbered(stem: str, count: int) -> list[str]:
+    """`{stem}_0001.json` .. for count files."""
+    return [f"{stem}_{i:04d}.json" for i in range(1, count + 1)]

@@ -14,7 +14,7 @@ import pandas as pd
 from . import phones as ph
 from .brand import GUIDES_PER_STORE, PRODUCT_PRICE_CENTS, PRODUCT_SKUS, PRODUCT_WEIGHTS, STORES
 from .clock import BLOCK_DAYS, DAY, Period, sample_days, time_of_day
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, categorical, integers, stream
@@ -60,6 +60,11 @@ class Receipts:
 
     receipts: pd.DataFrame  # person, store, day, t, kind, card, phone, guide, receipt_no
     lines: pd.DataFrame  # receipt (row in receipts), sku (product index), quantity, amount
+
+    @property
+    def sales(self) -> pd.DataFrame:
+        """The sales receipts (returns left out)."""
+        return self.receipts[self.receipts["kind"] == SALE]
 
 
 def staff_id(store: np.ndarray, guide: np.ndarray) -> np.ndarray:
@@ -181,13 +186,12 @@ def make_receipts(seed: int, people: People, period: Period) -> Receipts:
     return Receipts(receipts=receipts, lines=lines.drop(columns="line_no"))
 
 
-def arrival(seed: int, store: int, day: int) -> tuple[int, int]:
-    """(arrival day, re-sent copy's arrival day or -1) of one store-day file."""
+def arrivals(seed: int, store, day) -> tuple[np.ndarray, np.ndarray]:
+    """(arrival day, re-sent copy's arrival day or -1) of store-day files (broadcast keys)."""
     late = below(seed, "pos_late", LATE_SHARE, store, day)
-    lag = integers(seed, "pos_lag", 1, 6, store, day) if late else 0
-    arrive = day + int(lag)
+    arrive = day + np.where(late, integers(seed, "pos_lag", 1, 6, store, day), 0)
     resent = below(seed, "pos_resent", RESENT_SHARE, store, day)
-    copy = arrive + int(integers(seed, "pos_resent_lag", 1, 4, store, day)) if resent else -1
+    copy = np.where(resent, arrive + integers(seed, "pos_resent_lag", 1, 4, store, day), -1)
     return arrive, copy
 
 
@@ -207,23 +211,24 @@ def write_receipts(out: Output, data: Receipts, people: People, period: Period, 
         st, d = int(store[s]), int(day[s])
         code = STORES[st]
         stamp = period.compact(d).item()
-        arrive, copy_arrive = arrival(seed, st, d)
+        arrive, copy_arrive = (int(a) for a in arrivals(seed, st, d))
         person = cols["person"][s:e]
         out.saw("pos_member_card", person[cols["card"][s:e] != ""], arrive)
         out.saw("phone", person[cols["phone"][s:e] != ""], arrive)
 
         def build(kinds, s=s, e=e, st=st, code=code) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             sl = slice(s, e)
             columns = [
-                spoil(cols["receipt_no"][sl], kinds, DEFECTS, "小票号", json=False),
+                bad(cols["receipt_no"][sl], "小票号"),
                 np.full(e - s, code),
-                spoil(period.timestamp(cols["t"][sl]), kinds, DEFECTS, "销售时间", json=False),
+                bad(period.timestamp(cols["t"][sl]), "销售时间"),
                 cols["card"][sl],
-                spoil(cols["phone"][sl], kinds, DEFECTS, "手机号", json=False),
+                bad(cols["phone"][sl], "手机号"),
                 staff_id(np.full(e - s, st), cols["guide"][sl]),
                 PRODUCT_SKUS[sku[sl]],
                 ints(quantity[sl]),
-                spoil(format_cents(amount[sl]), kinds, DEFECTS, "金额", json=False),
+                bad(format_cents(amount[sl]), "金额"),
             ]
             return csv_text(HEADER, columns, "\n").encode("utf-8-sig")
 
@@ -243,11 +248,8 @@ def write_receipts(out: Output, data: Receipts, people: People, period: Period, 
 
 def arrived_days(seed: int, period: Period) -> np.ndarray:
     """Boolean [store, day]: has the store-day file arrived by the last day?"""
-    ok = np.zeros((len(STORES), period.days), dtype=bool)
-    for st in range(len(STORES)):
-        for d in range(period.days):
-            ok[st, d] = arrival(seed, st, d)[0] <= period.last
-    return ok
+    store, day = np.meshgrid(np.arange(len(STORES)), np.arange(period.days), indexing="ij")
+    return arrivals(seed, store, day)[0] <= period.last
 
 
 def observed(data: Receipts, seed: int, period: Period) -> pd.DataFrame:

@@ -12,11 +12,11 @@ import pandas as pd
 
 from .brand import REFERRAL_DAYS, REFERRAL_EVERY, REFERRAL_FIRST_DAY, campaign_id
 from .clock import DAY, HOUR, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, hex_tokens, integers, stream
-from .text import BASE64URL, cat, group_bounds, random_tokens
+from .text import BASE64URL, cat, day_runs, random_tokens
 from .writers import js, js_or_null, jsonl_text, objects
 
 DEFECTS = (
@@ -143,10 +143,7 @@ def invites(seed: int, people: People, period: Period) -> pd.DataFrame:
 
 def write(out: Output, inv: pd.DataFrame, people: People, period: Period, seed: int) -> None:
     inv = inv[inv["t"] < period.end].reset_index(drop=True)
-    day = inv["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(inv["t"].to_numpy() // DAY):
         x = inv.iloc[s:e]
         out.saw("unionid", x["inviter"].to_numpy(), d)
         real = x[x["kind"] == "real"]
@@ -168,6 +165,7 @@ def write(out: Output, inv: pd.DataFrame, people: People, period: Period, seed: 
         )
 
         def build(kinds, x=x) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=True)
             status = x["status"].to_numpy()
             fields = [
                 (
@@ -184,41 +182,16 @@ def write(out: Output, inv: pd.DataFrame, people: People, period: Period, seed: 
                 ("campaign_id", js(x["campaign"].to_numpy())),
                 (
                     "inviter_unionid",
-                    spoil(
-                        js(people.unionid[x["inviter"].to_numpy()]),
-                        kinds,
-                        DEFECTS,
-                        "inviter_unionid",
-                        json=True,
-                    ),
+                    bad(js(people.unionid[x["inviter"].to_numpy()]), "inviter_unionid"),
                 ),
                 ("invitee_unionid", js_or_null(x["unionid"].to_numpy())),
                 ("invitee_openid", js(x["openid"].to_numpy())),
-                (
-                    "invited_at",
-                    spoil(
-                        js(period.timestamp(x["t"].to_numpy())),
-                        kinds,
-                        DEFECTS,
-                        "invited_at",
-                        json=True,
-                    ),
-                ),
-                (
-                    "reward_status",
-                    spoil(js(REWARD_STATUS[status]), kinds, DEFECTS, "reward_status", json=True),
-                ),
+                ("invited_at", bad(js(period.timestamp(x["t"].to_numpy())), "invited_at")),
+                ("reward_status", bad(js(REWARD_STATUS[status]), "reward_status")),
                 ("reward_amount", js(np.full(len(x), f"{REWARD_CENTS / 100:.2f}"))),
                 ("device_id", js(x["device"].to_numpy())),
             ]
             return jsonl_text(objects(fields)).encode("utf-8")
 
-        out.file(
-            raw_table="referral__invites",
-            path=f"referral/invites_{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=DEFECTS,
-            build=build,
-        )
+        path = f"referral/invites_{period.compact(d).item()}.jsonl"
+        out.day_file("referral__invites", path, d, e - s, DEFECTS, build)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import douyin, groups, jd, live, mall, nps, oa, outbound, pos, referral, spend, tmall, wecom
 from . import ground_truth as gt
+from .brand import STORE_STATES
 from .clock import DAY, Period
 from .output import Output
 from .people import People, make_people
@@ -91,7 +92,7 @@ def _world(seed: int, people: People, period: Period) -> dict:
     w["pos"] = pos.make_receipts(seed, people, period)
     w["viewers"] = live.viewers(seed, people, period)
     w["live"] = live.make_orders(seed, w["viewers"])
-    sales = w["pos"].receipts[w["pos"].receipts["kind"] == pos.SALE]
+    sales = w["pos"].sales
     bought = [_paid(w[k]) for k in ("tmall", "jd", "douyin", "mall", "live")]
     bought.append((sales["person"].to_numpy(), sales["t"].to_numpy()))
     purchases = (np.concatenate([b[0] for b in bought]), np.concatenate([b[1] for b in bought]))
@@ -179,10 +180,10 @@ def _paid_parcels(platform: str, orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def _store_reached(receipts: pos.Receipts) -> pd.DataFrame:
-    sales = receipts.receipts[receipts.receipts["kind"] == pos.SALE]
+    sales = receipts.sales
     return pd.DataFrame(
         {
-            "state": np.array([f"store_{s}" for s in pos.STORES])[sales["store"].to_numpy()],
+            "state": STORE_STATES[sales["store"].to_numpy()],
             "t": sales["t"].to_numpy(),
             "person": sales["person"].to_numpy(),
         }
@@ -190,7 +191,7 @@ def _store_reached(receipts: pos.Receipts) -> pd.DataFrame:
 
 
 def _nps_triggers(people: People, w: dict) -> list:
-    sales = w["pos"].receipts[w["pos"].receipts["kind"] == pos.SALE]
+    sales = w["pos"].sales
     out = [("门店", sales["person"].to_numpy(), sales["t"].to_numpy(), sales["key"].to_numpy())]
     m = w["mall"][w["mall"]["paid_at"] >= 0]
     out.append(("商城", m["person"].to_numpy(), m["paid_at"].to_numpy(), m["serial"].to_numpy()))

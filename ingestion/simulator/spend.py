@@ -7,10 +7,10 @@ import pandas as pd
 
 from .brand import STORES, live_day_mask, store_state
 from .clock import DAY, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .rand import uniform
-from .text import group_bounds, yuan
+from .text import day_runs, yuan
 from .writers import csv_text
 
 HEADER = ("日期", "渠道编码", "活动", "花费")
@@ -133,27 +133,18 @@ def sheet(
 
 
 def write(out: Output, s: pd.DataFrame, period: Period) -> None:
-    day = s["day"].to_numpy()
-    starts, ends = group_bounds(day)
-    for a, b in zip(starts, ends, strict=True):
-        d = int(day[a])
+    for a, b, d in day_runs(s["day"].to_numpy()):
 
         def build(kinds, a=a, b=b, d=d) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             x = s.iloc[a:b]
             columns = [
-                spoil(np.full(b - a, period.iso(d).item()), kinds, DEFECTS, "日期", json=False),
-                spoil(x["code"].to_numpy().astype(str), kinds, DEFECTS, "渠道编码", json=False),
+                bad(np.full(b - a, period.iso(d).item()), "日期"),
+                bad(x["code"].to_numpy().astype(str), "渠道编码"),
                 x["campaign"].to_numpy().astype(str),
-                spoil(yuan(x["cents"].to_numpy()), kinds, DEFECTS, "花费", json=False),
+                bad(yuan(x["cents"].to_numpy()), "花费"),
             ]
             return csv_text(HEADER, columns, "\n").encode("utf-8-sig")
 
-        out.file(
-            raw_table="marketing__spend",
-            path=f"spend/marketing_spend_{period.compact(d).item()}.csv",
-            path_day=d,
-            arrival_day=d,
-            n_rows=b - a,
-            defects=DEFECTS,
-            build=build,
-        )
+        path = f"spend/marketing_spend_{period.compact(d).item()}.csv"
+        out.day_file("marketing__spend", path, d, b - a, DEFECTS, build)

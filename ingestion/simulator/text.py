@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -72,6 +72,13 @@ def group_bounds(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     return np.r_[0, change], np.r_[change, n]
+
+
+def day_runs(days: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(start, end, day) of each run of equal days in an already sorted day array."""
+    starts, ends = group_bounds(days)
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield s, e, int(days[s])
 
 
 def run_starts(*keys: np.ndarray) -> np.ndarray:

@@ -9,11 +9,11 @@ from . import orders as od
 from . import phones as ph
 from .brand import PRODUCT_TITLES, SHOP_NAME
 from .clock import DAY, HOUR, Period
-from .corrupt import Defect, spoil
+from .corrupt import Defect, spoiler
 from .output import Output
 from .people import People
 from .rand import below, categorical, exponential
-from .text import format_cents, group_bounds, ints
+from .text import day_runs, format_cents, ints
 from .writers import csv_text
 
 PLAN = od.OrderPlan("tmall", rate=0.036, close_unpaid_hours=(0.5, 30.0))
@@ -93,8 +93,7 @@ def exports(orders: pd.DataFrame, period: Period) -> list[tuple[str, int, int, n
     """(path, day, export second, order rows) for the daily reports and Monday re-exports."""
     created_day = orders["created"].to_numpy() // DAY
     out = []
-    starts, ends = group_bounds(created_day)
-    daily = {int(created_day[s]): (s, e) for s, e in zip(starts, ends, strict=True)}
+    daily = {d: (s, e) for s, e, d in day_runs(created_day)}
     for day in range(period.days):
         stamp = period.compact(day).item()
         if day in daily:
@@ -131,35 +130,24 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
         out.saw("tmall_buyer_nick", o["person"].to_numpy(), day)
 
         def build(kinds, o=o, at=at) -> bytes:
+            bad = spoiler(kinds, DEFECTS, json=False)
             person = o["person"].to_numpy()
             status = o["status"].to_numpy()
             paid = o["paid_now"].to_numpy()
             total = o["total"].to_numpy()
             paid_at = o["paid_at"].to_numpy()
             columns = [
-                spoil(ints(o["order_no"].to_numpy()), kinds, DEFECTS, "订单编号", json=False),
+                bad(ints(o["order_no"].to_numpy()), "订单编号"),
                 people.nick[person],
                 format_cents(o["goods"].to_numpy()),
                 format_cents(o["postage"].to_numpy()),
                 format_cents(total),
-                spoil(
-                    format_cents(np.where(paid, total, 0)),
-                    kinds,
-                    DEFECTS,
-                    "买家实际支付金额",
-                    json=False,
-                ),
-                spoil(STATUS_TEXT[status], kinds, DEFECTS, "订单状态", json=False),
+                bad(format_cents(np.where(paid, total, 0)), "买家实际支付金额"),
+                bad(STATUS_TEXT[status], "订单状态"),
                 people.name[person],
                 people.address[person],
                 ph.masked(people.phone[person]),
-                spoil(
-                    period.timestamp(o["created"].to_numpy()),
-                    kinds,
-                    DEFECTS,
-                    "订单创建时间",
-                    json=False,
-                ),
+                bad(period.timestamp(o["created"].to_numpy()), "订单创建时间"),
                 np.where(paid, period.timestamp(np.maximum(paid_at, 0)), ""),
                 PRODUCT_TITLES[o["product"].to_numpy()],
                 ints(o["quantity"].to_numpy()),
@@ -173,15 +161,7 @@ def write_orders(out: Output, orders: pd.DataFrame, people: People, period: Peri
             ]
             return csv_text(HEADER, columns, "\r\n").encode("gbk")
 
-        out.file(
-            raw_table="tmall__orders",
-            path=path,
-            path_day=day,
-            arrival_day=day,
-            n_rows=len(rows),
-            defects=DEFECTS,
-            build=build,
-        )
+        out.day_file("tmall__orders", path, day, len(rows), DEFECTS, build)
     return observations(orders, seen)
 
 
@@ -229,26 +209,16 @@ def members(seed: int, orders: pd.DataFrame, people: People) -> pd.DataFrame:
 
 def write_members(out: Output, rec: pd.DataFrame, people: People, period: Period) -> None:
     rec = rec[rec["t"] < period.end]
-    day = rec["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
+    for s, e, d in day_runs(rec["t"].to_numpy() // DAY):
         r = rec.iloc[s:e]
-        d = int(day[s])
 
         def build(kinds, r=r) -> bytes:
+            bad = spoiler(kinds, MEMBER_DEFECTS, json=False)
             person = r["person"].to_numpy()
             columns = [
-                spoil(people.nick[person], kinds, MEMBER_DEFECTS, "买家昵称", json=False),
-                spoil(
-                    ph.plain(people.phone[person]), kinds, MEMBER_DEFECTS, "会员手机号", json=False
-                ),
-                spoil(
-                    period.timestamp(r["joined"].to_numpy()),
-                    kinds,
-                    MEMBER_DEFECTS,
-                    "入会时间",
-                    json=False,
-                ),
+                bad(people.nick[person], "买家昵称"),
+                bad(ph.plain(people.phone[person]), "会员手机号"),
+                bad(period.timestamp(r["joined"].to_numpy()), "入会时间"),
                 ints(r["level"].to_numpy()),
                 JOIN_CHANNELS[r["channel"].to_numpy()],
                 np.where(r["accepts"].to_numpy(), "是", "否"),
@@ -258,12 +228,5 @@ def write_members(out: Output, rec: pd.DataFrame, people: People, period: Period
         stamp = period.compact(d).item()
         out.saw("tmall_buyer_nick", r["person"].to_numpy(), d)
         out.saw("phone", r["person"].to_numpy(), d)
-        out.file(
-            raw_table="tmall__members",
-            path=f"tmall/members/TmallMembers_{stamp}.csv",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=MEMBER_DEFECTS,
-            build=build,
-        )
+        path = f"tmall/members/TmallMembers_{stamp}.csv"
+        out.day_file("tmall__members", path, d, e - s, MEMBER_DEFECTS, build)

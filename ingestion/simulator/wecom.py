@@ -15,18 +15,18 @@ from .brand import (
     GUIDES_PER_STORE,
     ONLINE_GUIDES,
     PKGCARD_STATES,
+    STORE_STATES,
     STORES,
     store_guide_userids,
-    store_state,
 )
 from .clock import DAY, HOME_HOURS, Period
-from .corrupt import Defect, spoil
-from .output import Output
+from .corrupt import Defect, spoiler
+from .output import Output, numbered, page_sizes
 from .people import People
-from .pos import SALE, Receipts
+from .pos import Receipts
 from .rand import below, categorical, exponential, hex_tokens, integers, text_keys, uniform
-from .text import cat, group_bounds
-from .writers import jn, js, jsonl_text, objects
+from .text import cat, day_runs
+from .writers import event_head, jn, js, jsonl_text, objects
 
 ADD = "add_external_contact"
 DEL_BY_GUIDE = "del_external_contact"
@@ -73,7 +73,7 @@ def _online_guide(seed: int, person: np.ndarray, state: np.ndarray) -> np.ndarra
 
 def store_adds(seed: int, people: People, receipts: Receipts) -> pd.DataFrame:
     """The till 活码: offered at each sale until the customer adds a guide of that store."""
-    sales = receipts.receipts[receipts.receipts["kind"] == SALE]
+    sales = receipts.sales
     person, store = sales["person"].to_numpy(), sales["store"].to_numpy()
     guide, t, key = sales["guide"].to_numpy(), sales["t"].to_numpy(), sales["key"].to_numpy()
     home = store == people.home_store[person]
@@ -85,19 +85,15 @@ def store_adds(seed: int, people: People, receipts: Receipts) -> pd.DataFrame:
     )
     adds = below(seed, "store_add", p, key)
     guide = np.where(guide >= 0, guide, integers(seed, "floor_guide", 0, GUIDES_PER_STORE, key))
-    reached = pd.DataFrame(
-        {"state": np.array([store_state(s) for s in STORES])[store], "t": t, "person": person}
-    )
-    rel = pd.DataFrame(
+    return pd.DataFrame(
         {
             "person": person[adds],
             "guide": store[adds] * GUIDES_PER_STORE + guide[adds],
-            "state": reached["state"].to_numpy()[adds],
+            "state": STORE_STATES[store[adds]],
             "added": t[adds] + integers(seed, "store_add_delay", 60, 1200, key[adds]),
             "remark_share": REMARK_STORE,
         }
     )
-    return rel
 
 
 def pkgcard_reach(seed: int, platform: str, orders: pd.DataFrame) -> pd.DataFrame:
@@ -216,42 +212,22 @@ def events(rel: pd.DataFrame) -> pd.DataFrame:
 def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period, seed: int) -> None:
     """One JSON-lines file per Shanghai day of CreateTime."""
     ev = ev[ev["t"] < period.end]
-    day = ev["t"].to_numpy() // DAY
-    starts, ends = group_bounds(day)
-    for s, e in zip(starts, ends, strict=True):
-        d = int(day[s])
+    for s, e, d in day_runs(ev["t"].to_numpy() // DAY):
         out.saw("wecom_external_userid", ev["person"].to_numpy()[s:e], d)
 
         def build(kinds, s=s, e=e) -> bytes:
+            bad = spoiler(kinds, EVENT_DEFECTS, json=True)
             x = ev.iloc[s:e]
             change = x["change"].to_numpy()
             is_add = change == ADD
+            create_time = bad(jn(period.epoch(x["t"].to_numpy())), "CreateTime")
             fields = [
-                ("ToUserName", js(np.full(e - s, CORP_ID))),
-                ("FromUserName", js(np.full(e - s, "sys"))),
-                (
-                    "CreateTime",
-                    spoil(
-                        jn(period.epoch(x["t"].to_numpy())),
-                        kinds,
-                        EVENT_DEFECTS,
-                        "CreateTime",
-                        json=True,
-                    ),
-                ),
-                ("MsgType", js(np.full(e - s, "event"))),
-                ("Event", js(np.full(e - s, "change_external_contact"))),
-                ("ChangeType", spoil(js(change), kinds, EVENT_DEFECTS, "ChangeType", json=True)),
+                *event_head(CORP_ID, "sys", create_time, "change_external_contact"),
+                ("ChangeType", bad(js(change), "ChangeType")),
                 ("UserID", js(ALL_GUIDES[x["guide"].to_numpy()])),
                 (
                     "ExternalUserID",
-                    spoil(
-                        js(people.external_userid[x["person"].to_numpy()]),
-                        kinds,
-                        EVENT_DEFECTS,
-                        "ExternalUserID",
-                        json=True,
-                    ),
+                    bad(js(people.external_userid[x["person"].to_numpy()]), "ExternalUserID"),
                 ),
                 ("State", js(x["state"].to_numpy())),
                 ("WelcomeCode", js(hex_tokens(seed, "welcome", 32, x["key"].to_numpy()))),
@@ -259,15 +235,8 @@ def write_events(out: Output, ev: pd.DataFrame, people: People, period: Period, 
             present = {"State": is_add, "WelcomeCode": is_add}
             return jsonl_text(objects(fields, present)).encode("utf-8")
 
-        out.file(
-            raw_table="wecom__contact_events",
-            path=f"wecom/events/{period.compact(d).item()}.jsonl",
-            path_day=d,
-            arrival_day=d,
-            n_rows=e - s,
-            defects=EVENT_DEFECTS,
-            build=build,
-        )
+        path = f"wecom/events/{period.compact(d).item()}.jsonl"
+        out.day_file("wecom__contact_events", path, d, e - s, EVENT_DEFECTS, build)
 
 
 def open_at(rel: pd.DataFrame, at: int) -> pd.DataFrame:
@@ -285,33 +254,24 @@ def write_contacts(
         d = int(d)
         active = open_at(rel, d * DAY + DAY - 1)
         stamp = period.compact(d).item()
-        n = len(active)
-        n_pages = -(-n // PAGE_SIZE)
+        sizes = page_sizes(len(active), PAGE_SIZE)
+        n_pages = len(sizes)
         person = active["person"].to_numpy()
         out.saw("wecom_external_userid", person, d)
         out.saw("unionid", person[people.unionid[person] != ""], d)
         out.saw("phone", person[active["remark"].to_numpy() != ""], d)
-        sizes = [min(PAGE_SIZE, n - i * PAGE_SIZE) for i in range(n_pages)]
         cursors = hex_tokens(
             seed, "cursor", 24, np.full(max(n_pages, 1), d), np.arange(max(n_pages, 1))
         )
 
         def items(kinds, active=active, person=person) -> list[str]:
+            bad = spoiler(kinds, CONTACT_DEFECTS, json=True)
             guide = ALL_GUIDES[active["guide"].to_numpy()]
             unionid = people.unionid[person]
             n = len(person)
             contact = objects(
                 [
-                    (
-                        "external_userid",
-                        spoil(
-                            js(people.external_userid[person]),
-                            kinds,
-                            CONTACT_DEFECTS,
-                            "external_userid",
-                            json=True,
-                        ),
-                    ),
+                    ("external_userid", bad(js(people.external_userid[person]), "external_userid")),
                     ("name", js(people.wechat_name[person])),
                     ("type", np.full(n, "1")),
                     ("unionid", js(unionid)),
@@ -324,16 +284,7 @@ def write_contacts(
                     ("userid", js(guide)),
                     ("remark", np.full(n, '""')),
                     ("description", np.full(n, '""')),
-                    (
-                        "createtime",
-                        spoil(
-                            jn(period.epoch(active["added"].to_numpy())),
-                            kinds,
-                            CONTACT_DEFECTS,
-                            "createtime",
-                            json=True,
-                        ),
-                    ),
+                    ("createtime", bad(jn(period.epoch(active["added"].to_numpy())), "createtime")),
                     ("tag_id", np.full(n, "[]")),
                     ("remark_mobiles", np.where(remark != "", cat("[", js(remark), "]"), "[]")),
                     ("add_way", np.full(n, "1")),
@@ -350,10 +301,9 @@ def write_contacts(
 
         out.pages(
             raw_table="wecom__contacts",
-            paths=[f"wecom/contacts/{stamp}/page_{i + 1:04d}.json" for i in range(n_pages)],
+            paths=numbered(f"wecom/contacts/{stamp}/page", n_pages),
             sizes=sizes,
-            path_day=d,
-            arrival_day=d,
+            day=d,
             defects=CONTACT_DEFECTS,
             build_items=items,
             wrap=wrap,

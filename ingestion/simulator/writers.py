@@ -100,5 +100,24 @@ def objects(fields: Sequence[tuple[str, Column]], present: dict | None = None) -
     return list(map("".join, zip(*parts, strict=False)))  # repeat() columns are endless
 
 
+def event_head(
+    to: str, sender: str | np.ndarray, create_time: np.ndarray, event: str | np.ndarray
+) -> list[tuple[str, Column]]:
+    """The keys that open a WeChat or WeCom event callback; sender and event are texts or
+    JSON fragments, create_time JSON fragments."""
+    n = len(create_time)
+
+    def frag(value: str | np.ndarray) -> np.ndarray:
+        return js(np.full(n, value)) if isinstance(value, str) else value
+
+    return [
+        ("ToUserName", js(np.full(n, to))),
+        ("FromUserName", frag(sender)),
+        ("CreateTime", create_time),
+        ("MsgType", js(np.full(n, "event"))),
+        ("Event", frag(event)),
+    ]
+
+
 def jsonl_text(lines: list[str]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
