@@ -30,9 +30,10 @@ wecom_contacts as (
 
 ),
 
----------- tmall: the buyer nick of an order (an isolated node: masked phones cannot link)
+---------- source records: where and when each was seen, with the identifiers it carries
 
-tmall_buyers as (
+-- a Tmall order: the buyer nick (an isolated node: masked phones cannot link)
+tmall_order_rows as (
 
     select
         'tmall' as source_system,
@@ -41,15 +42,13 @@ tmall_buyers as (
         created_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
-        'tmall_buyer_nick_hash' as identifier_type,
-        buyer_nick_hash as identifier_value
+        buyer_nick_hash
     from tmall_orders
 
 ),
 
----------- pos: the member card and the phone typed on one receipt line
-
-pos_lines as (
+-- a POS receipt line: the member card and the phone typed at the till
+pos_line_rows as (
 
     select
         'pos' as source_system,
@@ -66,39 +65,8 @@ pos_lines as (
 
 ),
 
-pos_member_cards as (
-
-    select
-        source_system,
-        source_table,
-        record_key,
-        observed_at,
-        source_file,
-        source_row,
-        'pos_member_card' as identifier_type,
-        member_card_no as identifier_value
-    from pos_lines
-
-),
-
-pos_phones as (
-
-    select
-        source_system,
-        source_table,
-        record_key,
-        observed_at,
-        source_file,
-        source_row,
-        'phone_hash' as identifier_type,
-        phone_hash as identifier_value
-    from pos_lines
-
-),
-
----------- wecom callbacks: the external_userid of every event
-
-wecom_event_customers as (
+-- a WeCom callback: the external_userid of the event
+wecom_event_rows as (
 
     select
         'wecom' as source_system,
@@ -110,16 +78,14 @@ wecom_event_customers as (
         event_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
-        'wecom_external_userid' as identifier_type,
-        external_userid as identifier_value
+        external_userid
     from wecom_contact_events
 
 ),
 
----------- wecom contact list: external_userid, unionid and each remark phone of a contact row
--- A contact row is dated by its add time (follow_info.createtime), else its snapshot date.
-
-contact_rows as (
+-- a WeCom contact-list row: external_userid, unionid and each remark phone; dated by its add
+-- time (follow_info.createtime), else its snapshot date
+wecom_contact_rows as (
 
     select
         'wecom' as source_system,
@@ -137,70 +103,35 @@ contact_rows as (
 
 ),
 
-contact_customers as (
+---------- sightings: one row per (record, identifier type), for each pair in this list
 
-    select
-        source_system,
-        source_table,
-        record_key,
-        observed_at,
-        source_file,
-        source_row,
-        'wecom_external_userid' as identifier_type,
-        external_userid as identifier_value
-    from contact_rows
+{%- set sightings = [
+    ('tmall_order_rows', 'tmall_buyer_nick_hash', 'buyer_nick_hash'),
+    ('pos_line_rows', 'pos_member_card', 'member_card_no'),
+    ('pos_line_rows', 'phone_hash', 'phone_hash'),
+    ('wecom_event_rows', 'wecom_external_userid', 'external_userid'),
+    ('wecom_contact_rows', 'wecom_external_userid', 'external_userid'),
+    ('wecom_contact_rows', 'unionid', 'unionid'),
+    ('wecom_contact_rows', 'phone_hash', unnest_list('remark_phone_hashes')),
+] %}
 
-),
-
-contact_unionids as (
-
-    select
-        source_system,
-        source_table,
-        record_key,
-        observed_at,
-        source_file,
-        source_row,
-        'unionid' as identifier_type,
-        unionid as identifier_value
-    from contact_rows
-
-),
-
-contact_remark_phones as (
-
-    select
-        source_system,
-        source_table,
-        record_key,
-        observed_at,
-        source_file,
-        source_row,
-        'phone_hash' as identifier_type,
-        {{ unnest_list('remark_phone_hashes') }} as identifier_value
-    from contact_rows
-
+unioned as (
+    {% for record_rows, identifier_type, identifier_value in sightings %}
+        select
+            source_system,
+            source_table,
+            record_key,
+            observed_at,
+            source_file,
+            source_row,
+            '{{ identifier_type }}' as identifier_type,
+            {{ identifier_value }} as identifier_value
+        from {{ record_rows }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 ---------- all sightings, blanks dropped, one row per identifier per record
-
-unioned as (
-
-    select * from tmall_buyers
-    union all
-    select * from pos_member_cards
-    union all
-    select * from pos_phones
-    union all
-    select * from wecom_event_customers
-    union all
-    select * from contact_customers
-    union all
-    select * from contact_unionids
-    union all
-    select * from contact_remark_phones
-
-),
 
 final as (
 

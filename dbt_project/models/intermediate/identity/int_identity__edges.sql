@@ -34,7 +34,7 @@ paired as (
 
 ),
 
----------- the links this slice trusts (see the identity_edges docs block)
+---------- the links this slice trusts (see the identity_graph docs block)
 
 linked as (
 

@@ -6,20 +6,10 @@ source as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        -- the API says when a member last changed; the load order only breaks ties
-        {{ latest_load_rank(['member_id'], order_first=['updated_at desc']) }} as load_rank
-    from source
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    -- the API says when a member last changed; the load order only breaks ties
+    {{ latest_copies('source', ['member_id'], order_first=['updated_at desc']) }}
 
 ),
 

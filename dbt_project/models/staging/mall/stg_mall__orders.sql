@@ -6,20 +6,10 @@ source as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        -- the API says when an order last changed; the load order only breaks ties
-        {{ latest_load_rank(['order_no'], order_first=['updated_at desc']) }} as load_rank
-    from source
-
-),
-
 latest as (
 
-    select * from ranked
-    where load_rank = 1
+    -- the API says when an order last changed; the load order only breaks ties
+    {{ latest_copies('source', ['order_no'], order_first=['updated_at desc']) }}
 
 ),
 
@@ -79,9 +69,7 @@ final as (
         total_amount,
         paid_amount,
         refund_amount,
-        cast(paid_amount - refund_amount as decimal(18, 2)) as net_amount,
-        paid_amount > 0 as is_paid,
-        refund_amount > 0 as is_refunded,
+        {{ order_amount_columns() }},
         item_count,
         created_at,
         paid_at,
