@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.business_days import BUSINESS_TIME_ZONE
-from ingestion.pseudonymise import FULLWIDTH_TO_ASCII, is_mainland_mobile, normalise_phones
+from ingestion.pseudonymise import fullwidth_to_ascii, is_mainland_mobile, normalise_phones
 
 TEXT = "string[pyarrow]"  # Arrow-backed strings: vectorised strip/replace, not a Python loop
 
@@ -66,6 +68,8 @@ SQL_TYPES = {
 # 7+ digits (allowing spaces/dashes inside) may be a phone, a card or an ID number: never kept
 _DIGIT_RUN = r"(?:\+?86[\s-]?)?\d(?:[\s-]?\d){6,}[\dXx]?"
 REDACTED = "[已脱敏]"
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+_HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _TRUE = {"是", "true", "1", "y", "yes", "已接通", "接通"}
 _FALSE = {"否", "false", "0", "n", "no", "未接通"}
 
@@ -126,16 +130,16 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
         bad = phones.notna() & ~is_mainland_mobile(phones)
         return phones.mask(bad), _failure(field, bad, "is not a mainland mobile number")
     if field.kind == Kind.AMOUNT:
-        cleaned = values.str.translate(FULLWIDTH_TO_ASCII).str.replace(r"[¥￥,\s]", "", regex=True)
+        cleaned = fullwidth_to_ascii(values).str.replace(r"[¥￥,\s]", "", regex=True)
         parsed = pd.to_numeric(cleaned.str.replace(r"^元|元$", "", regex=True), errors="coerce")
         parsed = parsed.round(2)
         return parsed, _failure(field, values.notna() & parsed.isna(), "is not an amount")
     if field.kind == Kind.AMOUNT_FEN:
-        parsed = pd.to_numeric(values.str.translate(FULLWIDTH_TO_ASCII), errors="coerce")
+        parsed = pd.to_numeric(fullwidth_to_ascii(values), errors="coerce")
         bad = (values.notna() & parsed.isna()) | (parsed.notna() & (parsed != parsed.round()))
         return (parsed / 100).round(2).mask(bad), _failure(field, bad, "is not a whole fen amount")
     if field.kind in (Kind.INTEGER, Kind.EPOCH):
-        parsed = pd.to_numeric(values.str.translate(FULLWIDTH_TO_ASCII), errors="coerce")
+        parsed = pd.to_numeric(fullwidth_to_ascii(values), errors="coerce")
         whole = parsed.isna() | (parsed == parsed.round())
         bad = (values.notna() & parsed.isna()) | ~whole
         return parsed.mask(bad).astype("Int64"), _failure(field, bad, "is not a whole number")
@@ -153,10 +157,12 @@ def parse_column(field: Field, text: pd.Series) -> tuple[pd.Series, ParseFailure
 def _parse_local_times(values: pd.Series) -> pd.Series:
     """Wall-clock Asia/Shanghai times; an ISO offset (+08:00, Z) is converted to that clock."""
     text = values.str.replace("/", "-", regex=False).str.replace("T", " ", regex=False)
-    offset = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", expand=False)
-    text = text.str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True).str.replace(
-        r"^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2})$", r"\1:00", regex=True
-    )
+    with_offset = text.str.contains(_HAS_OFFSET, regex=True).fillna(False).astype(bool)
+    offset = pd.Series(pd.NA, index=text.index, dtype=object)
+    if with_offset.any():  # Python-level extract: only for the values that carry an offset
+        offset[with_offset] = text[with_offset].str.extract(_OFFSET, expand=False)
+        text = text.str.replace(_OFFSET, "", regex=True)
+    text = text.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2})$", r"\1:00", regex=True)
     parsed = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     shifted = offset.notna() & ~offset.isin(["+08:00", "+0800"])
     if shifted.any():  # rare: only sources that speak UTC or another offset pay for this
@@ -171,21 +177,27 @@ def _parse_local_times(values: pd.Series) -> pd.Series:
 
 
 def _parse_phone_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
-    exploded = lists.map(lambda v: v if isinstance(v, list) else []).explode()
-    phones = normalise_phones(exploded.dropna())
-    bad_rows = phones.index[phones.notna() & ~is_mainland_mobile(phones)].unique()
-    good = phones[phones.notna() & ~phones.index.isin(bad_rows)]
-    grouped = good.groupby(level=0).agg(list)
-    values = pd.Series([[] for _ in range(len(lists))], index=lists.index, dtype=object)
-    values.loc[grouped.index] = grouped
-    bad = pd.Series(lists.index.isin(bad_rows), index=lists.index)
+    """Each phone normalised; the lists are rebuilt as Arrow lists, not one Python list a row."""
+    elements = lists.explode()  # lists or arrays; an empty or missing list: one missing element
+    row_of = lists.index.get_indexer(elements.index)
+    phones = normalise_phones(elements)
+    invalid = (phones.notna() & ~is_mainland_mobile(phones)).to_numpy()
+    bad_rows = np.zeros(len(lists), dtype=bool)
+    bad_rows[row_of[invalid]] = True
+    keep = phones.notna().to_numpy() & ~bad_rows[row_of]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=len(lists)))])
+    rebuilt = pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(phones[keep].to_numpy(dtype=object), pa.string())
+    )
+    values = pd.Series(pd.arrays.ArrowExtensionArray(rebuilt), index=lists.index)
+    bad = pd.Series(bad_rows, index=lists.index)
     return values, _failure(field, bad, "holds a value that is not a mainland mobile number")
 
 
 def _parse_text_list(field: Field, lists: pd.Series) -> tuple[pd.Series, ParseFailure | None]:
     """Lists of strings as sent; a missing list is null, anything else is reported."""
     # `map(type)` runs in pandas' compiled loop: no Python frame per row
-    is_list = lists.map(type).eq(list)
+    is_list = lists.map(type).isin([list, np.ndarray])
     elements = lists[is_list].explode()  # an empty list becomes one missing element
     not_text = elements.notna() & ~elements.map(type).eq(str)
     holds_non_text = pd.Series(lists.index.isin(elements.index[not_text]), index=lists.index)

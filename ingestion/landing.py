@@ -16,18 +16,20 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as arrow
+import pyarrow.compute as pc
 
 from ingestion.business_days import BUSINESS_TIME_ZONE
 from ingestion.errors import LoadBlockedError, MissingColumnError
 from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_column
+from ingestion.json_pages import FILE_INDEX, ROW_NUMBER, JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
 from ingestion.readers import ROW_PROBLEM
 from ingestion.warehouse import ensure_raw_table, landed_files
 
-ROW_NUMBER = "_row_number"
-FILE_INDEX = "_file_index"
 _PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")
 
 
@@ -50,8 +52,11 @@ class RawTableSpec:
     source_dir: str  # folder under the sources root
     file_glob: str
     fields: tuple[Field, ...]
-    read_file: Callable[[Path], pd.DataFrame]  # text columns by source name, index = row number
     row_rules: pa.DataFrameSchema  # business rules on the parsed frame (raw column names)
+    # how files are read: one at a time (text columns by source name, index = row number), or
+    # as saved API pages, many per DuckDB query
+    read_file: Callable[[Path], pd.DataFrame] | None = None
+    pages: JsonPages | None = None
     # an identical row seen again in one load is a re-export overlap or a re-delivered callback;
     # off where identical rows are real (two equal lines on one receipt)
     identical_rows_are_duplicates: bool = True
@@ -125,15 +130,17 @@ def file_sha256(path: Path) -> str:
 
 
 CHUNK_ROWS = 500_000  # files are parsed and inserted together up to this many rows
+CHUNK_PAGES = 5_000  # saved API pages read by one DuckDB query
 
 
 @dataclass(frozen=True)
 class _NewFile:
+    path: Path
     relative: str
     sha: str
     size: int
     mtime_ns: int
-    source: pd.DataFrame
+    source: pd.DataFrame | None  # read already (one-at-a-time readers), else read per chunk
 
 
 def land(
@@ -165,12 +172,10 @@ def land(
                 report.files_skipped += 1
                 continue
             seen.add(sha)
-            source = spec.read_file(path)
-            if len(source.columns):
-                _check_columns(spec, source, relative)
-            chunk.append(_NewFile(relative, sha, status.st_size, status.st_mtime_ns, source))
-            chunk_rows += len(source)
-            if chunk_rows >= CHUNK_ROWS:
+            source = None if spec.pages else _read_one(spec, path, relative)
+            chunk.append(_NewFile(path, relative, sha, status.st_size, status.st_mtime_ns, source))
+            chunk_rows += len(source) if source is not None else 0
+            if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
                 report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
                 chunk, chunk_rows = [], 0
         if chunk:
@@ -182,14 +187,28 @@ def land(
     return report
 
 
+def _read_one(spec: RawTableSpec, path: Path, relative: str) -> pd.DataFrame:
+    source = spec.read_file(path)
+    if len(source.columns):
+        _check_columns(spec, source, relative)
+    return source
+
+
+def _chunk_source(conn, spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
+    """The chunk's rows as text, with FILE_INDEX (position in `files`) and ROW_NUMBER."""
+    if spec.pages is not None:
+        paths, names = [f.path for f in files], [f.relative for f in files]
+        frame = spec.pages.read(conn, paths, names, spec.name, spec.fields)
+        return frame.rename_axis(ROW_NUMBER).reset_index()
+    frames = [f.source.assign(**{FILE_INDEX: i}) for i, f in enumerate(files) if len(f.source)]
+    if not frames:
+        return pd.DataFrame({ROW_NUMBER: [], FILE_INDEX: []})
+    return pd.concat(frames, ignore_index=False).rename_axis(ROW_NUMBER).reset_index()
+
+
 def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileReport]:
     """Parse, validate and insert several files at once: per-file work costs ~30 ms each."""
-    frames = [f.source.assign(**{FILE_INDEX: i}) for i, f in enumerate(files) if len(f.source)]
-    source = (
-        pd.concat(frames, ignore_index=False).rename_axis(ROW_NUMBER).reset_index()
-        if frames
-        else pd.DataFrame({ROW_NUMBER: [], FILE_INDEX: []})
-    )
+    source = _chunk_source(conn, spec, files)
     parsed, reasons, rejected = _parse(spec, source)
     _apply_row_rules(spec, parsed, reasons, ", ".join(f.relative for f in files[:3]))
     duplicate = (
@@ -324,12 +343,25 @@ def _apply_row_rules(spec: RawTableSpec, parsed: pd.DataFrame, reasons: dict, fi
 
 def _duplicates(parsed: pd.DataFrame, reasons: dict, pending_rows: set[int]) -> pd.Series:
     """Valid rows whose whole content already landed earlier in this load (first one wins)."""
-    content = parsed.drop(columns=[ROW_NUMBER, FILE_INDEX]).astype("string[pyarrow]")
-    hashes = pd.util.hash_pandas_object(content, index=False)
+    content = parsed.drop(columns=[ROW_NUMBER, FILE_INDEX])
+    hashes = pd.util.hash_pandas_object(content.apply(_hashable), index=False)
     valid = ~parsed.index.isin(list(reasons))
-    repeated = valid & (hashes.duplicated() | hashes.isin(pending_rows))
+    # set lookups: `isin` would rebuild a table of every hash seen so far on every chunk
+    seen_before = np.fromiter(map(pending_rows.__contains__, hashes.tolist()), bool, len(hashes))
+    repeated = valid & (hashes.duplicated() | seen_before)
     pending_rows.update(hashes[valid].tolist())
     return pd.Series(repeated, index=parsed.index)
+
+
+def _hashable(column: pd.Series) -> pd.Series:
+    """Numbers and times hash as they are (formatting them as text costs seconds a chunk);
+    text and lists hash as text, so a column's hash does not depend on the chunk it is in."""
+    if isinstance(column.dtype, pd.ArrowDtype) and arrow.types.is_list(column.dtype.pyarrow_dtype):
+        joined = pc.binary_join(column.array._pa_array, "\x1f")
+        return pd.Series(pd.arrays.ArrowExtensionArray(joined), index=column.index)
+    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        return column.astype("string[pyarrow]")
+    return column
 
 
 def _landing_expression(f: Field, column: str) -> str:

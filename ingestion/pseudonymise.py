@@ -21,6 +21,17 @@ _SHA256_BLOCK = 64
 # what people type with a Chinese input method in numbers: phones, amounts, counts
 FULLWIDTH_TO_ASCII = str.maketrans("０１２３４５６７８９＋－．，　", "0123456789+-., ")
 MAINLAND_MOBILE = r"1[3-9]\d{9}"
+_FULLWIDTH = "[０-９＋－．，　]"
+
+
+def fullwidth_to_ascii(text: pd.Series) -> pd.Series:
+    """Full-width digits and signs as ASCII; only values holding one pay for Python's translate."""
+    holds = text.str.contains(_FULLWIDTH, regex=True).fillna(False).astype(bool)
+    if not holds.any():
+        return text
+    converted = text.copy()
+    converted[holds] = text[holds].str.translate(FULLWIDTH_TO_ASCII)
+    return converted
 
 
 class MissingKeyError(RuntimeError):
@@ -74,7 +85,7 @@ def load_key(*, is_demo: bool, secrets_dir: Path, environ: dict[str, str] | None
 
 def normalise_phones(raw: pd.Series) -> pd.Series:
     """Mainland mobile as 11 digits; None when empty. Unparseable values stay as typed."""
-    text = raw.astype("string[pyarrow]").str.translate(FULLWIDTH_TO_ASCII).str.strip()
+    text = fullwidth_to_ascii(raw.astype("string[pyarrow]")).str.strip()
     digits = text.str.replace(r"[\s\-()]", "", regex=True)
     digits = digits.str.replace(rf"^(?:\+86|0086|86)({MAINLAND_MOBILE})$", r"\1", regex=True)
     return digits.mask(digits == "")

@@ -1,13 +1,8 @@
 """Douyin shop orders: saved `order.searchList` response pages, one row per shop order."""
 
-from pathlib import Path
-
-import pandas as pd
-
-from ingestion.errors import UnreadableFileError
 from ingestion.fields import Field, Kind
+from ingestion.json_pages import JsonPages
 from ingestion.landing import RawTableSpec
-from ingestion.readers import as_text, read_json_page
 from quality.schemas.douyin import douyin_order_rules
 
 SUCCESS_CODE = "10000"
@@ -29,20 +24,14 @@ FIELDS = (
     Field("b_type", "traffic_source", Kind.INTEGER, required=False),
     Field("author_id", "author_id", required=False),
 )
-_SOURCE_COLUMNS = [f.source for f in FIELDS]
-
-
-def read_order_page(path: Path) -> pd.DataFrame:
-    """One shop order per row; numbers stay the text the API sent, so ids never pass a float."""
-    page = read_json_page(path, parse_int=str, parse_float=str)
-    if str(page.get("code")) != SUCCESS_CODE:
-        # an error page must block the load rather than pass as a day without orders
-        raise UnreadableFileError(str(path), f"API error page, code {page.get('code')}")
-    orders = (page.get("data") or {}).get("shop_order_list") or []
-    if not orders:
-        return pd.DataFrame()  # nothing to land
-    frame = pd.json_normalize(orders)
-    return as_text(frame[[c for c in _SOURCE_COLUMNS if c in frame.columns]])
+# an error page (code other than 10000) must block the load, not pass as a day without orders
+ORDER_PAGES = JsonPages(
+    records="$.data.shop_order_list",
+    status="$.code",
+    status_label="code",
+    ok_status=SUCCESS_CODE,
+    missing_status_is_ok=False,
+)
 
 
 DOUYIN_ORDERS = RawTableSpec(
@@ -50,6 +39,6 @@ DOUYIN_ORDERS = RawTableSpec(
     source_dir="douyin/orders",
     file_glob="*/page_*.json",
     fields=FIELDS,
-    read_file=read_order_page,
+    pages=ORDER_PAGES,
     row_rules=douyin_order_rules,
 )

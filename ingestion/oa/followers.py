@@ -1,12 +1,8 @@
 """Official account followers: saved `cgi-bin/user/info/batchget` responses, one per file."""
 
-from pathlib import Path
-
-import pandas as pd
-
 from ingestion.fields import Field, Kind
+from ingestion.json_pages import WECHAT_PAGE
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_wecom_api_page, records_as_text
 from quality.schemas.oa import oa_follower_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -24,12 +20,8 @@ FIELDS = (
 )
 
 
-def read_follower_page(path: Path) -> pd.DataFrame:
-    # the WeChat APIs share the WeCom error shape: a page with errcode != 0 blocks the load
-    frame = records_as_text(read_wecom_api_page(path, "user_info_list"))
-    if len(frame):
-        frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day
-    return frame
+# the WeChat APIs share the WeCom error shape; pages sit in a folder named after the day
+FOLLOWER_PAGES = WECHAT_PAGE.records_at("$.user_info_list", snapshot_field=SNAPSHOT_DATE)
 
 
 OA_FOLLOWERS = RawTableSpec(
@@ -37,6 +29,6 @@ OA_FOLLOWERS = RawTableSpec(
     source_dir="oa/followers",
     file_glob="*/user_info_*.json",
     fields=FIELDS,
-    read_file=read_follower_page,
+    pages=FOLLOWER_PAGES,
     row_rules=oa_follower_rules,
 )

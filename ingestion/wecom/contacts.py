@@ -1,12 +1,8 @@
 """WeCom full contact list: saved `externalcontact/batch/get_by_user` pages, one file per page."""
 
-from pathlib import Path
-
-import pandas as pd
-
 from ingestion.fields import Field, Kind
+from ingestion.json_pages import WECHAT_PAGE
 from ingestion.landing import RawTableSpec
-from ingestion.readers import read_wecom_api_page, records_as_text
 from quality.schemas.wecom import wecom_contact_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -24,14 +20,8 @@ FIELDS = (
     Field("follow_info.remark_mobiles", "remark_phone_hashes", Kind.PHONE_LIST, required=False),
 )
 
-_LIST_COLUMNS = {"follow_info.remark_mobiles", "follow_info.tag_id"}
-
-
-def read_contact_page(path: Path) -> pd.DataFrame:
-    frame = records_as_text(read_wecom_api_page(path, "external_contact_list"), _LIST_COLUMNS)
-    if len(frame):
-        frame[SNAPSHOT_DATE] = path.parent.name  # pages sit in a folder named after the day
-    return frame
+# pages sit in a folder named after the day listed
+CONTACT_PAGES = WECHAT_PAGE.records_at("$.external_contact_list", snapshot_field=SNAPSHOT_DATE)
 
 
 WECOM_CONTACTS = RawTableSpec(
@@ -39,6 +29,6 @@ WECOM_CONTACTS = RawTableSpec(
     source_dir="wecom/contacts",
     file_glob="*/page_*.json",
     fields=FIELDS,
-    read_file=read_contact_page,
+    pages=CONTACT_PAGES,
     row_rules=wecom_contact_rules,
 )

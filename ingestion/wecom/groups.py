@@ -1,12 +1,8 @@
 """WeCom customer groups: a daily snapshot, one saved `externalcontact/groupchat/get` per file."""
 
-from pathlib import Path
-
-import pandas as pd
-
 from ingestion.fields import Field, Kind
+from ingestion.json_pages import WECHAT_PAGE
 from ingestion.landing import RawTableSpec
-from ingestion.readers import as_text, read_wecom_api_page
 from quality.schemas.wecom import wecom_group_member_rules
 
 SNAPSHOT_DATE = "snapshot_folder"
@@ -28,22 +24,13 @@ FIELDS = (
     Field(f"{MEMBER}name", "member_name", Kind.DROP, required=False),
 )
 
-_GROUP_KEYS = ("chat_id", "name", "owner", "create_time")
-
-
-def read_group_snapshot(path: Path) -> pd.DataFrame:
-    """One row per member, with the group's own fields repeated on each."""
-    group = read_wecom_api_page(path, "group_chat") or {}
-    members = group.get("member_list") or []
-    if not members:
-        return pd.DataFrame()  # nothing to land
-    frame = pd.json_normalize(members).add_prefix(MEMBER)
-    for key in _GROUP_KEYS:
-        if key in group:
-            frame[f"group_chat.{key}"] = group[key]
-    frame = as_text(frame)
-    frame[SNAPSHOT_DATE] = path.parent.name  # files sit in a folder named after the day listed
-    return frame
+# one group per page: its own fields repeat on each member row; the folder is the day listed
+GROUP_PAGES = WECHAT_PAGE.records_at(
+    "$.group_chat.member_list",
+    page_prefix="group_chat.",
+    record_prefix=MEMBER,
+    snapshot_field=SNAPSHOT_DATE,
+)
 
 
 WECOM_GROUP_MEMBERS = RawTableSpec(
@@ -51,6 +38,6 @@ WECOM_GROUP_MEMBERS = RawTableSpec(
     source_dir="wecom/groups",
     file_glob="*/groupchat_*.json",
     fields=FIELDS,
-    read_file=read_group_snapshot,
+    pages=GROUP_PAGES,
     row_rules=wecom_group_member_rules,
 )

@@ -122,3 +122,27 @@ def test_a_file_landed_and_untouched_is_not_read_again(conn, sources, key, monke
     monkeypatch.undo()
     third = land(conn, RAW_TABLES["tmall__orders"], sources, key, "load-3")
     assert (third.files, third.files_skipped) == ([], 1)
+
+
+def test_contact_with_a_mistyped_remark_phone_is_quarantined_with_its_row(conn, sources, key):
+    page = sources / "wecom/contacts/20250710/page_0001.json"
+    page.write_text(page.read_text().replace('"+86 13812345678"', '"+86 13812345678", "12345"'))
+    report = land(conn, RAW_TABLES["wecom__contacts"], sources, key, "load-1")
+    quarantined = conn.execute(
+        "select source_file, row_number, check_name, reason, row_payload->>'external_userid' "
+        "from raw._quarantine"
+    ).fetchall()
+    assert quarantined == [
+        (
+            "wecom/contacts/20250710/page_0001.json",
+            1,
+            "parse_phone_list",
+            "column 'follow_info.remark_mobiles' holds a value that is not a mainland mobile "
+            "number",
+            "wmBBBB",
+        )
+    ]
+    assert conn.execute("select external_userid from raw.wecom__contacts").fetchall() == [
+        ("wmCCCC",)
+    ]
+    assert report.as_metadata()["rows_quarantined"] == 1

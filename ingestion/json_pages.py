@@ -1,0 +1,165 @@
+"""Saved API pages read many at a time by DuckDB: one query per chunk, not pandas per page.
+
+A page holds a list of records; each field is read as text from its JSON path, so what lands
+is what the API sent (ids keep every digit). Row numbers are 1-based positions in the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion.errors import MissingColumnError, UnreadableFileError
+from ingestion.fields import Field, Kind
+
+FILE_INDEX = "_file_index"
+ROW_NUMBER = "_row_number"
+_LIST_KINDS = (Kind.PHONE_LIST, Kind.TEXT_LIST)
+
+
+@dataclass(frozen=True)
+class JsonPages:
+    """Where a page keeps its status and its records, and where each field sits."""
+
+    records: str  # JSON path of the record list in the page, e.g. '$.external_contact_list'
+    status: str  # JSON path of the page's status code
+    status_label: str  # how the platform names it in its docs (errcode, code)
+    ok_status: str  # the status of a good page; anything else is an error page
+    missing_status_is_ok: bool = True  # WeCom leaves errcode out of some good pages
+    page_prefix: str | None = None  # fields starting with this are read from the page itself
+    record_prefix: str = ""  # stripped from a field's source name to get its path in a record
+    snapshot_field: str | None = None  # this field is the name of the page's folder (its day)
+
+    def records_at(self, records: str, **changes) -> JsonPages:
+        """The same page shape, with its records at another path."""
+        return replace(self, records=records, **changes)
+
+    def read(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        paths: list[Path],
+        names: list[str],
+        raw_table: str,
+        fields: tuple[Field, ...],
+    ) -> pd.DataFrame:
+        """Text columns named by source field, plus FILE_INDEX (position in `paths`) and
+        ROW_NUMBER; an error page, a broken file or a missing required field blocks the load.
+        `names` are the files as reports name them (relative to the sources root)."""
+        files = pd.DataFrame({"_path": [str(p) for p in paths], FILE_INDEX: range(len(paths))})
+        conn.register("json_page_files", files)
+        try:
+            self._load_pages(conn, fields)
+            self._refuse_error_pages(conn)
+            missing = self._first_missing_field(conn, fields)
+            if missing is not None:
+                file_index, source = missing
+                raise MissingColumnError(names[file_index], source, raw_table)
+            frame = conn.execute(self._records_sql(fields)).df()
+            # on an error the load's rollback drops these along with everything else
+            conn.execute("drop table json_page_records")
+            conn.execute("drop table json_pages")
+        finally:
+            conn.unregister("json_page_files")
+        return frame.set_index(ROW_NUMBER).rename_axis(None)
+
+    def _load_pages(self, conn: duckdb.DuckDBPyConnection, fields: tuple[Field, ...]) -> None:
+        paths = conn.execute("select _path from json_page_files").fetchall()
+        try:
+            conn.execute(
+                "create temp table json_pages as select f._file_index, p.filename, p.json as page "
+                "from read_json_objects($paths, filename = true, format = 'auto') p "
+                "join json_page_files f on f._path = p.filename",
+                {"paths": [p for (p,) in paths]},
+            )
+        except duckdb.Error as error:
+            raise UnreadableFileError(_named_file(str(error)), "not a JSON page") from None
+        # page-level fields are read once per page, not carried as the whole page on each record
+        page_columns = "".join(
+            f", page->>'{self._path(f)}' as \"{f.source}\", "
+            f"json_exists(page, '{self._path(f)}') as \"has {f.source}\""
+            for f in fields
+            if self._on_page(f)
+        )
+        conn.execute(
+            "create temp table json_page_records as select _file_index, filename"
+            f"{page_columns}, unnest(record_list) as record, "
+            f"generate_subscripts(record_list, 1) as {ROW_NUMBER} from (select *, "
+            f"from_json(page->'{self.records}', '[\"JSON\"]') as record_list from json_pages)"
+        )
+
+    def _refuse_error_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
+        status = f"page->>'{self.status}'"
+        missing = "true" if self.missing_status_is_ok else "false"
+        error_page = conn.execute(
+            f"select filename, {status} from json_pages "
+            f"where not coalesce({status} = '{self.ok_status}', {missing}) "
+            "order by _file_index limit 1"
+        ).fetchone()
+        if error_page is not None:
+            file, status_value = error_page
+            reason = f"API error page, {self.status_label} {status_value}"
+            raise UnreadableFileError(file, reason)
+
+    def _first_missing_field(self, conn, fields: tuple[Field, ...]) -> tuple[int, str] | None:
+        """As with a CSV header: a required field that no record of a page carries blocks."""
+        required = [f for f in fields if f.required and f.source != self.snapshot_field]
+        if not required:
+            return None
+        present = ", ".join(f"bool_or({self._presence(f)})" for f in required)
+        rows = conn.execute(
+            f"select _file_index, {present} from json_page_records group by _file_index "
+            "order by _file_index"
+        ).fetchall()
+        for file_index, *found in rows:
+            for f, is_present in zip(required, found, strict=True):
+                if not is_present:
+                    return file_index, f.source
+        return None
+
+    def _records_sql(self, fields: tuple[Field, ...]) -> str:
+        columns = []
+        # names and other never-landed values are not even read
+        for f in (f for f in fields if f.kind is not Kind.DROP):
+            if f.source == self.snapshot_field:
+                expression = "regexp_extract(filename, '([^/]+)/[^/]+$', 1)"
+            elif self._on_page(f):
+                expression = f'"{f.source}"'
+            elif f.kind in _LIST_KINDS:
+                value = f"record->'{self._path(f)}'"
+                expression = (
+                    f"case when json_type({value}) = 'ARRAY' "
+                    f"then from_json({value}, '[\"VARCHAR\"]') end"
+                )
+            else:
+                expression = f"record->>'{self._path(f)}'"
+            columns.append(f'{expression} as "{f.source}"')
+        return (
+            f"select {', '.join(columns)}, {FILE_INDEX}, {ROW_NUMBER} from json_page_records "
+            f"order by {FILE_INDEX}, {ROW_NUMBER}"
+        )
+
+    def _presence(self, f: Field) -> str:
+        if self._on_page(f):
+            return f'"has {f.source}"'
+        return f"json_exists(record, '{self._path(f)}')"
+
+    def _on_page(self, f: Field) -> bool:
+        return self.page_prefix is not None and f.source.startswith(self.page_prefix)
+
+    def _path(self, f: Field) -> str:
+        name = f.source if self._on_page(f) else f.source.removeprefix(self.record_prefix)
+        return "$." + name
+
+
+# WeChat and WeCom APIs answer errcode 0 (or leave it out) on success
+WECHAT_PAGE = JsonPages(records="$", status="$.errcode", status_label="errcode", ok_status="0")
+
+
+def _named_file(message: str) -> str:
+    """DuckDB names the broken file in quotes in its message; keep only that."""
+    start = message.find('"')
+    end = message.find('"', start + 1)
+    return message[start + 1 : end] if 0 <= start < end else "a page in this load"
