@@ -29,6 +29,7 @@ class JsonPages:
     status_label: str  # how the platform names it in its docs (errcode, code)
     ok_status: str  # the status of a good page; anything else is an error page
     missing_status_is_ok: bool = True  # WeCom leaves errcode out of some good pages
+    records_required: bool = False  # a good page without the record list is broken, not empty
     page_prefix: str | None = None  # fields starting with this are read from the page itself
     record_prefix: str = ""  # stripped from a field's source name to get its path in a record
     snapshot_field: str | None = None  # this field is the name of the page's folder (its day)
@@ -102,6 +103,15 @@ class JsonPages:
             file, status_value = error_page
             reason = f"API error page, {self.status_label} {status_value}"
             raise UnreadableFileError(file, reason)
+        if not self.records_required:
+            return
+        listless = conn.execute(
+            "select filename from json_pages where coalesce(json_type(page->$records), '') "
+            "<> 'ARRAY' order by _file_index limit 1",
+            {"records": self.records},
+        ).fetchone()
+        if listless is not None:
+            raise UnreadableFileError(listless[0], f"no {self.records} list in the page")
 
     def _first_missing_field(self, conn, fields: tuple[Field, ...]) -> tuple[int, str] | None:
         """As with a CSV header: a required field that no record of a page carries blocks."""

@@ -3,7 +3,7 @@
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
 from ingestion.mall.extract import PAGE_GLOB, PAGES_DIR, extractor
-from ingestion.mall.pages import read_mall_page
+from ingestion.mall.pages import MALL_PAGES
 from quality.schemas.mall import mall_member_rules
 
 ENTITY = "members"
@@ -27,7 +27,7 @@ MALL_MEMBERS = RawTableSpec(
     source_dir=f"{PAGES_DIR}/{ENTITY}",
     file_glob=PAGE_GLOB,
     fields=FIELDS,
-    read_file=read_mall_page,
+    pages=MALL_PAGES,
     row_rules=mall_member_rules,
     extract=extractor(ENTITY),
 )

@@ -3,7 +3,7 @@
 from ingestion.fields import Field, Kind
 from ingestion.landing import RawTableSpec
 from ingestion.mall.extract import PAGE_GLOB, PAGES_DIR, extractor
-from ingestion.mall.pages import read_mall_page
+from ingestion.mall.pages import MALL_PAGES
 from quality.schemas.mall import mall_order_rules
 
 ENTITY = "orders"
@@ -31,7 +31,7 @@ MALL_ORDERS = RawTableSpec(
     source_dir=f"{PAGES_DIR}/{ENTITY}",
     file_glob=PAGE_GLOB,
     fields=FIELDS,
-    read_file=read_mall_page,
+    pages=MALL_PAGES,
     row_rules=mall_order_rules,
     extract=extractor(ENTITY),
 )
