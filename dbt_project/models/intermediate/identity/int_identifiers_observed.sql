@@ -30,6 +30,78 @@ wecom_contacts as (
 
 ),
 
+mall_orders as (
+
+    select * from {{ ref('stg_mall__orders') }}
+
+),
+
+mall_members as (
+
+    select * from {{ ref('stg_mall__members') }}
+
+),
+
+live_viewers as (
+
+    select * from {{ ref('stg_live__viewers') }}
+
+),
+
+live_orders as (
+
+    select * from {{ ref('stg_live__orders') }}
+
+),
+
+oa_followers as (
+
+    select * from {{ ref('stg_oa__followers') }}
+
+),
+
+wecom_group_members as (
+
+    select * from {{ ref('stg_wecom__group_members') }}
+
+),
+
+tmall_members as (
+
+    select * from {{ ref('stg_tmall__members') }}
+
+),
+
+jd_orders as (
+
+    select * from {{ ref('stg_jd__orders') }}
+
+),
+
+douyin_orders as (
+
+    select * from {{ ref('stg_douyin__orders') }}
+
+),
+
+nps_responses as (
+
+    select * from {{ ref('stg_surveys__nps_responses') }}
+
+),
+
+outbound_call_results as (
+
+    select * from {{ ref('stg_outbound__call_results') }}
+
+),
+
+referral_invites as (
+
+    select * from {{ ref('stg_referral__invites') }}
+
+),
+
 ---------- source records: where and when each was seen, with the identifiers it carries
 
 -- a Tmall order: the buyer nick (an isolated node: masked phones cannot link)
@@ -103,6 +175,176 @@ wecom_contact_rows as (
 
 ),
 
+-- a mall order or member: the mini-program openid (scoped by its appid), unionid and bound phone
+{%- for records, raw_table, key in [
+    ('mall_orders', 'mall__orders', 'order_no'),
+    ('mall_members', 'mall__members', 'member_id'),
+] %}
+{{ records[:-1] }}_rows as (
+
+    select
+        'mall' as source_system,
+        'raw.{{ raw_table }}' as source_table,
+        {{ key }} as record_key,
+        updated_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as mall_openid,
+        unionid,
+        phone_hash
+    from {{ records }}
+
+),
+{%- endfor %}
+
+-- a live viewer or live order: the viewer's openid in the brand's mini-program, and unionid
+{%- for records, raw_table, observed in [
+    ('live_viewers', 'live__viewers', 'first_entered_at'),
+    ('live_orders', 'live__orders', 'ordered_at'),
+] %}
+{{ records[:-1] }}_rows as (
+
+    select
+        'live' as source_system,
+        'raw.{{ raw_table }}' as source_table,
+        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
+        {{ observed }} as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        '{{ var("mall_appid") }}' || '/' || openid as mall_openid,
+        unionid
+    from {{ records }}
+
+),
+{%- endfor %}
+
+-- an official-account follower: its openid and unionid
+oa_follower_rows as (
+
+    select
+        'oa' as source_system,
+        'raw.oa__followers' as source_table,
+        cast(snapshot_date as {{ dbt.type_string() }}) || '|' || openid as record_key,
+        coalesce(subscribed_at, cast(snapshot_date as timestamp)) as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        openid as oa_openid,
+        unionid
+    from oa_followers
+
+),
+
+-- a customer-group member who is a customer (not staff): external_userid and unionid
+group_member_rows as (
+
+    select
+        'wecom' as source_system,
+        'raw.wecom__group_members' as source_table,
+        cast(snapshot_date as {{ dbt.type_string() }})
+        || '|' || chat_id
+        || '|' || member_id as record_key,
+        coalesce(joined_at, cast(snapshot_date as timestamp)) as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        external_userid,
+        unionid
+    from wecom_group_members
+    where external_userid is not null
+
+),
+
+-- a Tmall membership (会员通): the buyer nick and the phone the member authorised
+tmall_member_rows as (
+
+    select
+        'tmall' as source_system,
+        'raw.tmall__members' as source_table,
+        buyer_nick_hash as record_key,
+        joined_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        buyer_nick_hash,
+        phone_hash
+    from tmall_members
+
+),
+
+-- a JD or Douyin order: the platform's buyer id, an isolated node (phones are masked)
+jd_order_rows as (
+
+    select
+        'jd' as source_system,
+        'raw.jd__orders' as source_table,
+        order_no as record_key,
+        ordered_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        jd_pin_hash
+    from jd_orders
+
+),
+
+douyin_order_rows as (
+
+    select
+        'douyin' as source_system,
+        'raw.douyin__orders' as source_table,
+        order_id as record_key,
+        created_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        douyin_open_id
+    from douyin_orders
+
+),
+
+-- an NPS answer: the phone the respondent left and their unionid
+nps_response_rows as (
+
+    select
+        'survey' as source_system,
+        'raw.survey__nps_responses' as source_table,
+        survey_id || '|' || response_no as record_key,
+        submitted_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        phone_hash,
+        unionid
+    from nps_responses
+
+),
+
+-- an outbound call: the phone called (a node: a call proves nothing about other ids)
+outbound_call_rows as (
+
+    select
+        'outbound' as source_system,
+        'raw.outbound__call_results' as source_table,
+        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
+        called_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        phone_hash
+    from outbound_call_results
+
+),
+
+-- a referral invite: the invitee's openid and unionid (the inviter is another person)
+referral_invitee_rows as (
+
+    select
+        'referral' as source_system,
+        'raw.referral__invites' as source_table,
+        event_id as record_key,
+        invited_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        '{{ var("mall_appid") }}' || '/' || invitee_openid as mall_openid,
+        invitee_unionid as unionid
+    from referral_invites
+
+),
+
 ---------- sightings: one row per (record, identifier type), for each pair in this list
 
 {%- set sightings = [
@@ -113,6 +355,29 @@ wecom_contact_rows as (
     ('wecom_contact_rows', 'wecom_external_userid', 'external_userid'),
     ('wecom_contact_rows', 'unionid', 'unionid'),
     ('wecom_contact_rows', 'phone_hash', unnest_list('remark_phone_hashes')),
+    ('mall_order_rows', 'mall_openid', 'mall_openid'),
+    ('mall_order_rows', 'unionid', 'unionid'),
+    ('mall_order_rows', 'phone_hash', 'phone_hash'),
+    ('mall_member_rows', 'mall_openid', 'mall_openid'),
+    ('mall_member_rows', 'unionid', 'unionid'),
+    ('mall_member_rows', 'phone_hash', 'phone_hash'),
+    ('live_viewer_rows', 'mall_openid', 'mall_openid'),
+    ('live_viewer_rows', 'unionid', 'unionid'),
+    ('live_order_rows', 'mall_openid', 'mall_openid'),
+    ('live_order_rows', 'unionid', 'unionid'),
+    ('oa_follower_rows', 'oa_openid', 'oa_openid'),
+    ('oa_follower_rows', 'unionid', 'unionid'),
+    ('group_member_rows', 'wecom_external_userid', 'external_userid'),
+    ('group_member_rows', 'unionid', 'unionid'),
+    ('tmall_member_rows', 'tmall_buyer_nick_hash', 'buyer_nick_hash'),
+    ('tmall_member_rows', 'phone_hash', 'phone_hash'),
+    ('jd_order_rows', 'jd_pin_hash', 'jd_pin_hash'),
+    ('douyin_order_rows', 'douyin_open_id', 'douyin_open_id'),
+    ('nps_response_rows', 'phone_hash', 'phone_hash'),
+    ('nps_response_rows', 'unionid', 'unionid'),
+    ('outbound_call_rows', 'phone_hash', 'phone_hash'),
+    ('referral_invitee_rows', 'mall_openid', 'mall_openid'),
+    ('referral_invitee_rows', 'unionid', 'unionid'),
 ] %}
 
 unioned as (

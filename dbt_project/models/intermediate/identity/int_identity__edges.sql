@@ -34,24 +34,12 @@ paired as (
 
 ),
 
----------- the links this slice trusts (see the identity_graph docs block)
+---------- every pair in a record is a link: a record only lists one person's identifiers
+---------- (see the identity_graph docs block); guardrails run in the resolution step
 
 linked as (
 
     select * from paired
-    where
-        -- a POS line: the member card and the phone typed at the till
-        (
-            source_table = 'raw.pos__receipt_lines'
-            and left_type = 'phone_hash'
-            and right_type = 'pos_member_card'
-        )
-        -- a WeCom contact: the customer and their unionid, the customer and each remark phone
-        or (
-            source_table in ('raw.wecom__contacts', 'raw.wecom__contact_events')
-            and right_type = 'wecom_external_userid'
-            and left_type in ('unionid', 'phone_hash')
-        )
 
 ),
 

@@ -80,7 +80,12 @@ identifier_counts as (
             as pos_member_card_count,
         sum(case when identifier_type = 'wecom_external_userid' then 1 else 0 end)
             as wecom_external_userid_count,
-        sum(case when identifier_type = 'unionid' then 1 else 0 end) as unionid_count
+        sum(case when identifier_type = 'unionid' then 1 else 0 end) as unionid_count,
+        sum(case when identifier_type = 'mall_openid' then 1 else 0 end) as mall_openid_count,
+        sum(case when identifier_type = 'oa_openid' then 1 else 0 end) as oa_openid_count,
+        sum(case when identifier_type = 'jd_pin_hash' then 1 else 0 end) as jd_buyer_count,
+        sum(case when identifier_type = 'douyin_open_id' then 1 else 0 end) as douyin_buyer_count,
+        count(*) as identifier_count
     from customer_identifiers
     group by oneid
 
@@ -186,6 +191,11 @@ joined as (
         identifier_counts.pos_member_card_count,
         identifier_counts.wecom_external_userid_count,
         identifier_counts.unionid_count,
+        identifier_counts.mall_openid_count,
+        identifier_counts.oa_openid_count,
+        identifier_counts.jd_buyer_count,
+        identifier_counts.douyin_buyer_count,
+        identifier_counts.identifier_count,
         coalesce(wecom.active_guide_count, 0) as active_guide_count,
         wecom.first_wecom_added_at,
         coalesce(tmall.tmall_paid_orders, 0) as tmall_paid_orders,
@@ -213,6 +223,11 @@ final as (
         cast(pos_member_card_count as bigint) as pos_member_card_count,
         cast(wecom_external_userid_count as bigint) as wecom_external_userid_count,
         cast(unionid_count as bigint) as unionid_count,
+        cast(mall_openid_count as bigint) as mall_openid_count,
+        cast(oa_openid_count as bigint) as oa_openid_count,
+        cast(jd_buyer_count as bigint) as jd_buyer_count,
+        cast(douyin_buyer_count as bigint) as douyin_buyer_count,
+        cast(identifier_count as bigint) as identifier_count,
         active_guide_count > 0 as is_wecom_friend,
         cast(active_guide_count as bigint) as active_guide_count,
         cast(first_wecom_added_at as timestamp) as first_wecom_added_at,
