@@ -176,47 +176,68 @@ wecom_contact_rows as (
 ),
 
 -- a mall order or member: the mini-program openid (scoped by its appid), unionid and bound phone
-{%- for records, raw_table, key in [
-    ('mall_orders', 'mall__orders', 'order_no'),
-    ('mall_members', 'mall__members', 'member_id'),
-] %}
-{{ records[:-1] }}_rows as (
+mall_order_rows as (
 
     select
         'mall' as source_system,
-        'raw.{{ raw_table }}' as source_table,
-        {{ key }} as record_key,
+        'raw.mall__orders' as source_table,
+        order_no as record_key,
         updated_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
         coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as mall_openid,
         unionid,
         phone_hash
-    from {{ records }}
+    from mall_orders
 
 ),
-{%- endfor %}
+
+mall_member_rows as (
+
+    select
+        'mall' as source_system,
+        'raw.mall__members' as source_table,
+        member_id as record_key,
+        updated_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as mall_openid,
+        unionid,
+        phone_hash
+    from mall_members
+
+),
 
 -- a live viewer or live order: the viewer's openid in the brand's mini-program, and unionid
-{%- for records, raw_table, observed in [
-    ('live_viewers', 'live__viewers', 'first_entered_at'),
-    ('live_orders', 'live__orders', 'ordered_at'),
-] %}
-{{ records[:-1] }}_rows as (
+live_viewer_rows as (
 
     select
         'live' as source_system,
-        'raw.{{ raw_table }}' as source_table,
+        'raw.live__viewers' as source_table,
         _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
-        {{ observed }} as observed_at,
+        first_entered_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
         '{{ var("mall_appid") }}' || '/' || openid as mall_openid,
         unionid
-    from {{ records }}
+    from live_viewers
 
 ),
-{%- endfor %}
+
+live_order_rows as (
+
+    select
+        'live' as source_system,
+        'raw.live__orders' as source_table,
+        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
+        ordered_at as observed_at,
+        _source_file as source_file,
+        _row_number as source_row,
+        '{{ var("mall_appid") }}' || '/' || openid as mall_openid,
+        unionid
+    from live_orders
+
+),
 
 -- an official-account follower: its openid and unionid
 oa_follower_rows as (
