@@ -40,7 +40,6 @@ class JsonPages:
 
     def read(
         self,
-        conn: duckdb.DuckDBPyConnection,
         paths: list[Path],
         names: list[str],
         raw_table: str,
@@ -49,6 +48,12 @@ class JsonPages:
         """Text columns named by source field, plus FILE_INDEX (position in `paths`) and
         ROW_NUMBER; an error page, a broken file or a missing required field blocks the load.
         `names` are the files as reports name them (relative to the sources root)."""
+        # a connection of its own: tables made inside the warehouse's load transaction would
+        # stay in memory until it commits (gigabytes over a two-year history of pages)
+        with duckdb.connect() as conn:
+            return self._read(conn, paths, names, raw_table, fields)
+
+    def _read(self, conn, paths, names, raw_table, fields) -> pd.DataFrame:
         files = pd.DataFrame({"_path": [str(p) for p in paths], FILE_INDEX: range(len(paths))})
         conn.register("json_page_files", files)
         try:
@@ -59,9 +64,6 @@ class JsonPages:
                 file_index, source = missing
                 raise MissingColumnError(names[file_index], source, raw_table)
             frame = conn.execute(self._records_sql(fields)).df()
-            # on an error the load's rollback drops these along with everything else
-            conn.execute("drop table json_page_records")
-            conn.execute("drop table json_pages")
         finally:
             conn.unregister("json_page_files")
         return frame.set_index(ROW_NUMBER).rename_axis(None)

@@ -1,7 +1,10 @@
 """Land platform files in raw tables: skip known files, parse, validate, pseudonymise, quarantine.
 
-One load is one transaction: every new file lands (good rows in raw, bad rows in quarantine,
-a manifest entry per file) or, when a file is blocked, nothing does.
+A load is all or nothing: every new file lands (good rows in raw, bad rows in quarantine, a
+manifest entry per file) or, when a file is blocked, nothing does. It commits chunk by chunk (a
+two-year history does not fit in one transaction's memory) and deletes what it committed if a
+later file is blocked; a load killed midway leaves whole files with their manifest entries, so
+the next run goes on from there.
 """
 
 from __future__ import annotations
@@ -178,13 +181,28 @@ def land(
             if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
                 report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
                 chunk, chunk_rows = [], 0
+                conn.commit()
+                conn.begin()
         if chunk:
             report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
         conn.commit()
     except BaseException:
         conn.rollback()
+        _forget_load(conn, spec.name, load_id)
         raise
     return report
+
+
+def _forget_load(conn: duckdb.DuckDBPyConnection, raw_table: str, load_id: str) -> None:
+    """Delete what the chunks of a blocked load committed, so that nothing of it remains."""
+    conn.begin()
+    conn.execute(f"delete from raw.{raw_table} where _load_id = $load_id", {"load_id": load_id})
+    for bookkeeping in ("_quarantine", "_rejected_values", "_load_manifest"):
+        conn.execute(
+            f"delete from raw.{bookkeeping} where raw_table = $t and load_id = $load_id",
+            {"t": raw_table, "load_id": load_id},
+        )
+    conn.commit()
 
 
 def _read_one(spec: RawTableSpec, path: Path, relative: str) -> pd.DataFrame:
@@ -194,11 +212,11 @@ def _read_one(spec: RawTableSpec, path: Path, relative: str) -> pd.DataFrame:
     return source
 
 
-def _chunk_source(conn, spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
+def _chunk_source(spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
     """The chunk's rows as text, with FILE_INDEX (position in `files`) and ROW_NUMBER."""
     if spec.pages is not None:
         paths, names = [f.path for f in files], [f.relative for f in files]
-        frame = spec.pages.read(conn, paths, names, spec.name, spec.fields)
+        frame = spec.pages.read(paths, names, spec.name, spec.fields)
         return frame.rename_axis(ROW_NUMBER).reset_index()
     frames = [f.source.assign(**{FILE_INDEX: i}) for i, f in enumerate(files) if len(f.source)]
     if not frames:
@@ -208,7 +226,7 @@ def _chunk_source(conn, spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFra
 
 def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileReport]:
     """Parse, validate and insert several files at once: per-file work costs ~30 ms each."""
-    source = _chunk_source(conn, spec, files)
+    source = _chunk_source(spec, files)
     parsed, reasons, rejected = _parse(spec, source)
     _apply_row_rules(spec, parsed, reasons, ", ".join(f.relative for f in files[:3]))
     duplicate = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,12 +40,19 @@ BOOKKEEPING_DDL = (
 )
 
 
+# DuckDB caches up to 80% of RAM by default and does not give it back to other processes;
+# siyu's own steps run fine in a few GB and spill to disk beyond
+MEMORY_LIMIT_ENV_VAR = "SIYU_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection held only for the block: DuckDB allows one writing process per file."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path), read_only=read_only)
+    limit = os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
+    conn = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit})
     try:
         yield conn
     finally:

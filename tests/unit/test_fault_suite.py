@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from ingestion import landing
 from ingestion.errors import MissingColumnError, UnreadableFileError
 from ingestion.landing import land
 from ingestion.sources import RAW_TABLES
@@ -51,6 +52,23 @@ def write_gbk(path, lines: list[str]) -> None:
 
 def count(conn, table: str) -> int:
     return conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
+
+
+def test_a_blocked_file_after_a_committed_chunk_leaves_nothing_of_the_load(
+    conn, sources, key, monkeypatch
+):
+    monkeypatch.setattr(landing, "CHUNK_ROWS", 1)  # every file its own committed chunk
+    renamed = sources / "tmall/ExportOrderList20250702235959.csv"
+    lines = gbk_lines(sources / TMALL_FILE)
+    write_gbk(renamed, [lines[0].replace("订单创建时间", "创建时间"), *lines[1:]])
+    with pytest.raises(MissingColumnError):
+        land(conn, TMALL, sources, key, "load-1")
+    for table in ("tmall__orders", "_load_manifest", "_quarantine", "_rejected_values"):
+        assert count(conn, table) == 0, table
+    renamed.unlink()
+    report = land(conn, TMALL, sources, key, "load-2")
+    assert report.as_metadata()["rows_loaded"] == 3
+    assert_conserved(conn, report, sources)
 
 
 def test_re_sent_file_under_a_new_name_adds_nothing(conn, sources, key):
