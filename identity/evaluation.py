@@ -48,19 +48,43 @@ class PairwiseScores:
         return self.found_linkable_pairs / self.linkable_pairs if self.linkable_pairs else 1.0
 
 
-def demo_truth(identities_csv: Path, key: PseudonymisationKey, mall_appid: str) -> pd.DataFrame:
-    """The simulator's identities.csv as warehouse identifiers: (type, value, person_id)."""
-    rows = []
-    with identities_csv.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            kind, value = row["identifier_type"], row["identifier_value"]
-            if kind in _HASHED:
-                rows.append((_HASHED[kind], key.hmac_hex(value), row["person_id"]))
-            elif kind == "mall_openid":
-                rows.append((kind, f"{mall_appid}/{value}", row["person_id"]))
-            elif kind in _AS_IS:
-                rows.append((kind, value, row["person_id"]))
-    return pd.DataFrame(rows, columns=["identifier_type", "identifier_value", "person_id"])
+def demo_truth(ground_truth: Path, key: PseudonymisationKey, mall_appid: str) -> pd.DataFrame:
+    """The simulator's identities as warehouse identifiers: (type, value, person_id). Junk
+    identifiers (a store's phone) are persons of their own, so a merge through one counts as an
+    error; a number two persons held (a recycled phone) belongs to the one who got it last."""
+    rows = [
+        (*_as_warehouse(row, key, mall_appid), row["person_id"])
+        for row in _read(ground_truth / "identities.csv")
+    ]
+    rows += [
+        (*_as_warehouse(row, key, mall_appid), f"junk:{row['identifier_value']}")
+        for row in _read(ground_truth / "junk_identifiers.csv")
+    ]
+    frame = pd.DataFrame(rows, columns=["identifier_type", "identifier_value", "person_id"])
+    joined = {r["person_id"]: r["joined_on"] for r in _read(ground_truth / "persons.csv")}
+    frame = frame.dropna(subset=["identifier_type"]).drop_duplicates()
+    frame["joined_on"] = frame["person_id"].map(joined).fillna("")
+    frame = frame.sort_values("joined_on", kind="stable")  # the latest holder last
+    keys = ["identifier_type", "identifier_value"]
+    latest = frame.drop_duplicates(keys, keep="last").drop(columns="joined_on")
+    return latest.sort_values(keys).reset_index(drop=True)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _as_warehouse(row: dict[str, str], key: PseudonymisationKey, mall_appid: str):
+    """(type, value) as the warehouse names and hashes it; (None, None) for types it lacks."""
+    kind, value = row["identifier_type"], row["identifier_value"]
+    if kind in _HASHED:
+        return _HASHED[kind], key.hmac_hex(value)
+    if kind == "mall_openid":
+        return kind, f"{mall_appid}/{value}"
+    if kind in _AS_IS:
+        return kind, value
+    return None, None
 
 
 def _pairs(sizes: pd.Series) -> int:

@@ -143,8 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument(
         "--raw-only", action="store_true", help="only land the raw tables; leave the models"
     )
+    explain = commands.add_parser(
+        "explain-link",
+        help="why two identifiers share a OneID (the edges between them), or why they do not",
+    )
+    explain.add_argument("first", metavar="TYPE:VALUE", help="e.g. phone:13812345678")
+    explain.add_argument("second", metavar="TYPE:VALUE", help="e.g. pos_member_card:M000123")
     args = parser.parse_args(argv)
     settings = load_settings()
+    if args.command == "explain-link":  # read-only: no folders to prepare
+        return explain_identifier_link(settings, args.first, args.second)
     prepare_home(settings)
     if args.command == "prepare-home":
         return 0
@@ -159,6 +167,21 @@ def backfill_range(settings: Settings, first: date, last: date, raw_only: bool) 
         print(f"--to {last} is before --from {first}")
         return 2
     return run_nightly(settings, (first, last), raw_only)
+
+
+def explain_identifier_link(settings: Settings, first: str, second: str) -> int:
+    """Print the path linking two identifiers; exit 1 when they are not linked."""
+    from identity.explain import explain_link
+    from identity.explain_text import explanation_lines
+    from identity.rules import parse_identifier
+    from ingestion.pseudonymise import load_key
+
+    key = load_key(is_demo=settings.is_demo, secrets_dir=settings.secrets_dir)
+    a, b = parse_identifier(first, key), parse_identifier(second, key)
+    with connect(settings.warehouse_path, read_only=True) as conn:
+        answer = explain_link(conn, a, b)
+    print("\n".join(explanation_lines(answer)))
+    return 0 if answer.linked else 1
 
 
 if __name__ == "__main__":

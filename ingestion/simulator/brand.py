@@ -11,6 +11,8 @@ SHOP_NAME = f"{BRAND}官方旗舰店"
 CORP_ID = "ww5f3a2b7c9d1e4f60"
 
 STORES = ("SH001", "SH002", "HZ001", "BJ001")
+# each store's own mobile, which cashiers sometimes type for a member who gives no phone
+STORE_PHONES = ("13916000001", "13916000002", "13957100003", "13910100004")
 # Share of store customers who call each store home (Shanghai has two shops).
 STORE_WEIGHTS = np.array([0.30, 0.25, 0.25, 0.20])
 GUIDES_PER_STORE = 3

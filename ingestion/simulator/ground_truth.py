@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .brand import STORES
+from .brand import STORE_PHONES, STORES
 from .clock import DAY, Period
 from .corrupt import BAD_ROW_COLUMNS
 from .output import FILE_COLUMNS, Output
@@ -33,6 +33,17 @@ def _write(out_dir: Path, name: str, frame: pd.DataFrame) -> None:
     path = out_dir / FOLDER / name
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def junk_identifiers() -> pd.DataFrame:
+    """Identifiers in the files that belong to no person: the stores' own phones at the till."""
+    return pd.DataFrame(
+        {
+            "identifier_type": "phone",
+            "identifier_value": list(STORE_PHONES),
+            "reason": "store's own phone typed at the till for members who gave none",
+        }
+    )
 
 
 def farm_person_ids(farm_key: np.ndarray) -> np.ndarray:

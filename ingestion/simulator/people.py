@@ -17,7 +17,7 @@ from .brand import (
     live_day_mask,
 )
 from .clock import DAY, HOUR, Period
-from .rand import stream
+from .rand import below, integers, stream
 from .text import ALNUM, BASE64URL, cat, choice, draw_unique, ints, pick, random_tokens
 
 # How persons first came to the brand.
@@ -32,6 +32,10 @@ PRE_START_YEARS = 3
 JOIN_MEAN_DAYS = 450  # newcomers keep arriving, fewer as the years go by
 ACTIVE_MEAN_DAYS = 420  # how long a customer keeps buying before going dormant
 MEMBER_SHARE = 0.70  # store customers holding a member card
+# a trap for OneID: carriers reassign a number left unused; a later member gets it
+RECYCLED_PHONE_SHARE = 0.005
+RECYCLE_QUIET_DAYS = 365  # the old holder's last activity at least this long before the new one
+NAMESAKE_SHARE = 0.20  # in a big brand many customers share a full name; none may link
 MALL_PHONE_SHARE = 0.70  # mall users who authorise their phone
 TMALL_MEMBER_SHARE = 0.40  # Tmall buyers who join the brand membership (会员通)
 UNIONID_SHARE = 0.70  # persons whose WeChat is bound to the brand's open-platform account
@@ -249,6 +253,32 @@ def _join_times(
     return joined
 
 
+def _namesakes(seed: int, names: np.ndarray) -> np.ndarray:
+    """Common names repeat (张伟 is hundreds of thousands of people): some share another's."""
+    index = np.arange(len(names))
+    copies = below(seed, "namesake", NAMESAKE_SHARE, index)
+    named_after = integers(seed, "namesake_of", 0, len(names), index)
+    return np.where(copies, names[named_after], names)
+
+
+def _recycle_phones(seed, phone, member, joined, active_until) -> np.ndarray:
+    """A few late-joining members get the number of a member who went quiet long before."""
+    new_holders = np.flatnonzero(member & below(seed, "recycled_phone", RECYCLED_PHONE_SHARE,
+                                                np.arange(len(phone))))  # fmt: skip
+    new_holders = new_holders[np.argsort(-joined[new_holders], kind="stable")]
+    # old holders who joined within the horizon, so their use of the number is in the files
+    old_holders = np.flatnonzero(
+        member & (joined >= 0) & ~np.isin(np.arange(len(phone)), new_holders)
+    )
+    old_holders = old_holders[np.argsort(active_until[old_holders], kind="stable")]
+    pairs = min(len(new_holders), len(old_holders))
+    new_holders, old_holders = new_holders[:pairs], old_holders[:pairs]
+    quiet = active_until[old_holders] + RECYCLE_QUIET_DAYS * DAY < joined[new_holders]
+    recycled = phone.copy()
+    recycled[new_holders[quiet]] = phone[old_holders[quiet]]
+    return recycled
+
+
 def make_people(seed: int, n: int, period: Period) -> People:
     """Draw n persons: channels, stores, memberships, timeline and all identifiers."""
     rng = stream(seed, "people")
@@ -282,8 +312,8 @@ def make_people(seed: int, n: int, period: Period) -> People:
     jd_pin = cat("jd_", draw_unique(lambda k: random_tokens(rng, k, 12, ALNUM[26:]), n))
     douyin_open_id = cat("_000", draw_unique(lambda k: random_tokens(rng, k, 32), n))
     device_id = random_tokens(rng, n, 32, "0123456789abcdef")
-    phone = ph.unique_phones(rng, n)
-    names = _names(rng, n)
+    phone = _recycle_phones(seed, ph.unique_phones(rng, n), member, joined, active_until)
+    names = _namesakes(seed, _names(rng, n))
     nickname = pick(_WECHAT_NICKS, rng.integers(0, len(_WECHAT_NICKS), size=n))
     wechat_name = np.where(rng.random(n) < 0.45, names, nickname)
     return People(

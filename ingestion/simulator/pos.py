@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from . import phones as ph
-from .brand import GUIDES_PER_STORE, PRODUCT_PRICE_CENTS, PRODUCT_SKUS, PRODUCT_WEIGHTS, STORES
+from .brand import (
+    GUIDES_PER_STORE,
+    PRODUCT_PRICE_CENTS,
+    PRODUCT_SKUS,
+    PRODUCT_WEIGHTS,
+    STORE_PHONES,
+    STORES,
+)
 from .clock import BLOCK_DAYS, DAY, Period, sample_days, time_of_day
 from .corrupt import Defect, spoiler
 from .output import Output
@@ -43,6 +50,8 @@ SALE, RETURN = 0, 1
 VISIT_RATE = 0.026  # store visits per active day of a store customer of propensity 1
 AWAY_SHARE = 0.10  # visits made at a store other than the customer's home store
 PHONE_ON_RECEIPT = 0.5  # members give their phone at the till about half the time
+# a trap for OneID: a member without a phone gets the store's own typed in, joining strangers
+STORE_PHONE_AT_TILL = 0.10
 OWN_GUIDE = 0.80  # at the home store the customer's own guide rings up the sale
 AWAY_GUIDE = 0.50
 RETURN_SHARE = 0.05
@@ -107,6 +116,13 @@ def _block_sales(seed: int, people: People, period: Period, q: int) -> pd.DataFr
     phone_text = np.where(
         with_phone, ph.varied(rng, people.phone[person], ph.TILL_FORMAT_WEIGHTS), ""
     )
+    # its own stream, so the trap leaves every other draw of the brand as it was
+    store_phone = (
+        people.member[person]
+        & ~with_phone
+        & (stream(seed, "pos_store_phone", q).random(n) < STORE_PHONE_AT_TILL)
+    )
+    phone_text = np.where(store_phone, np.asarray(STORE_PHONES)[store], phone_text)
     n_lines = choice(rng, LINE_COUNT_WEIGHTS, n) + 1
     returned = rng.random(n) < RETURN_SHARE
     return_t = (t // DAY + rng.integers(1, MAX_RETURN_DAYS + 1, size=n)) * DAY + time_of_day(
@@ -122,6 +138,7 @@ def _block_sales(seed: int, people: People, period: Period, q: int) -> pd.DataFr
             "kind": SALE,
             "card": people.card[person],
             "phone": phone_text,
+            "own_phone": with_phone,
             "guide": guide,
             "n_lines": n_lines,
             "return_t": np.where(returned, return_t, -1),
@@ -202,7 +219,8 @@ def write_receipts(out: Output, data: Receipts, people: People, period: Period, 
     inside = day < period.days
     key = store * 10**6 + day
     starts, ends = group_bounds(key)
-    cols = {c: rec[c].to_numpy() for c in ("receipt_no", "t", "card", "phone", "guide", "person")}
+    fields = ("receipt_no", "t", "card", "phone", "own_phone", "guide", "person")
+    cols = {c: rec[c].to_numpy() for c in fields}
     sku, quantity = data.lines["sku"].to_numpy(), data.lines["quantity"].to_numpy()
     amount = data.lines["amount"].to_numpy()
     for s, e in zip(starts, ends, strict=True):
@@ -214,7 +232,7 @@ def write_receipts(out: Output, data: Receipts, people: People, period: Period, 
         arrive, copy_arrive = (int(a) for a in arrivals(seed, st, d))
         person = cols["person"][s:e]
         out.saw("pos_member_card", person[cols["card"][s:e] != ""], arrive)
-        out.saw("phone", person[cols["phone"][s:e] != ""], arrive)
+        out.saw("phone", person[cols["own_phone"][s:e]], arrive)  # a store's phone is no one's
 
         def build(kinds, s=s, e=e, st=st, code=code) -> bytes:
             bad = spoiler(kinds, DEFECTS, json=False)

@@ -293,6 +293,7 @@ def simulate_brand(
         {
             "persons.csv": gt.persons(people, period, farm_keys),
             "identities.csv": identities,
+            "junk_identifiers.csv": gt.junk_identifiers(),
             "acquisition_daily.csv": gt.acquisition_daily(
                 period,
                 w["observed_reach"],

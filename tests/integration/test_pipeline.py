@@ -13,9 +13,11 @@ import pytest
 
 from identity.evaluation import demo_truth, pairwise_scores
 from ingestion.simulator.brand import MALL_APPID as DEMO_MALL_APPID
+from ingestion.simulator.clock import Period
+from ingestion.simulator.people import make_people
 from ingestion.sources import RAW_TABLES
 
-from .conftest import DEMO_DAYS
+from .conftest import DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED
 
 ACQUISITION_MART = "marts.mart_acquisition__channel_daily"
 MALL_API_FOLDER = "_mall_api/"  # the demo mall's server-side records, landed as fetched pages
@@ -133,7 +135,7 @@ def test_acquisition_mart_matches_ground_truth(pipeline, first_run):
 def test_oneid_pairwise_precision_and_recall_against_ground_truth(pipeline, first_run):
     """Every identifier is scored; pairs sharing a OneID are one person's, and every pair the
     data makes linkable shares one (definitions in identity/evaluation.py)."""
-    truth = demo_truth(pipeline.ground_truth / "identities.csv", pipeline.key(), DEMO_MALL_APPID)
+    truth = demo_truth(pipeline.ground_truth, pipeline.key(), DEMO_MALL_APPID)
     with duckdb.connect(str(pipeline.settings.warehouse_path), read_only=True) as conn:
         scores = pairwise_scores(conn, truth)
     assert scores.identifiers_unknown == 0
@@ -144,6 +146,53 @@ def test_oneid_pairwise_precision_and_recall_against_ground_truth(pipeline, firs
     (customers,) = pipeline.query("select count(*) from marts.dim_customers")[0]
     (oneids,) = pipeline.query("select count(distinct oneid) from identity.oneid_map")[0]
     assert customers == oneids
+
+
+def oneid_by_identifier(pipeline) -> dict[tuple[str, str], str]:
+    rows = pipeline.query("select identifier_type, identifier_value, oneid from identity.oneid_map")
+    return {(kind, value): oneid for kind, value, oneid in rows}
+
+
+def oneid_by_person(pipeline) -> dict[str, set[str]]:
+    truth = demo_truth(pipeline.ground_truth, pipeline.key(), DEMO_MALL_APPID)
+    oneid_of = oneid_by_identifier(pipeline)
+    oneids = defaultdict(set)
+    for row in truth.itertuples():
+        oneid = oneid_of.get((row.identifier_type, row.identifier_value))
+        if oneid is not None:
+            oneids[row.person_id].add(oneid)
+    return oneids
+
+
+def test_one_unionid_seen_through_the_mall_and_the_official_account_merges(pipeline, first_run):
+    """A person's mini-program openid and official-account openid share their unionid."""
+    oneid_of = oneid_by_identifier(pipeline)
+    identifiers = defaultdict(dict)
+    for row in read_csv(pipeline.ground_truth / "identities.csv"):
+        kind, value = row["identifier_type"], row["identifier_value"]
+        value = f"{DEMO_MALL_APPID}/{value}" if kind == "mall_openid" else value
+        identifiers[row["person_id"]][kind] = oneid_of.get((kind, value))
+    through_both = [
+        [ids.get(kind) for kind in ("mall_openid", "oa_openid", "unionid")]
+        for ids in identifiers.values()
+    ]
+    through_both = [oneids for oneids in through_both if all(oneids)]
+    assert through_both  # the case is in the data
+    assert all(len(set(oneids)) == 1 for oneids in through_both)
+
+
+def test_two_people_with_the_same_name_stay_two_customers(pipeline, first_run):
+    people = make_people(DEMO_SEED, DEMO_CUSTOMERS, Period(date(2024, 1, 1), DEMO_DAYS))
+    oneids = oneid_by_person(pipeline)
+    namesakes = defaultdict(list)
+    for person_id, name in zip(people.person_id.tolist(), people.name.tolist(), strict=True):
+        if oneids.get(person_id):
+            namesakes[name].append(person_id)
+    pairs = [persons for persons in namesakes.values() if len(persons) > 1]
+    assert pairs  # the case is in the data
+    for persons in pairs:
+        seen = [oneids[p] for p in persons]
+        assert all(a.isdisjoint(b) for i, a in enumerate(seen) for b in seen[i + 1 :])
 
 
 def test_second_run_with_nothing_new_adds_no_raw_row_and_changes_no_mart_row(pipeline, first_run):

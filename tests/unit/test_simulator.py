@@ -108,6 +108,7 @@ def test_every_file_matches_a_documented_path_and_is_listed(out):
         "consent_latest.csv",
         "files.csv",
         "identities.csv",
+        "junk_identifiers.csv",
         "nps_monthly.csv",
         "orders_daily.csv",
         "outbound.csv",

@@ -3,6 +3,7 @@ POS and live orders, each in its contract format and reconciled with orders_dail
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -10,6 +11,10 @@ from decimal import Decimal
 
 import pytest
 
+from ingestion.simulator.brand import STORE_PHONES
+from ingestion.simulator.clock import DAY, Period
+from ingestion.simulator.people import RECYCLE_QUIET_DAYS, make_people
+from ingestion.simulator.pos import make_receipts
 from tests.unit.test_simulator_support import (
     STORES,
     files_by_path,
@@ -460,3 +465,36 @@ def test_horizon_and_start(out):
     assert (
         max(r["path_date"] for r in listed) == (date(2025, 10, 10) + timedelta(days=74)).isoformat()
     )
+
+
+def csv_rows_of(path):
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_stores_own_phones_are_junk_in_the_ground_truth(out):
+    junk = {r["identifier_value"] for r in csv_rows_of(out / "_ground_truth/junk_identifiers.csv")}
+    assert junk == set(STORE_PHONES)
+    owners = {r["identifier_value"] for r in csv_rows_of(out / "_ground_truth/identities.csv")}
+    assert not junk & owners  # a store's phone is no one's
+
+
+def test_a_store_phone_is_typed_on_the_receipts_of_many_members():
+    """The OneID trap: cashiers type the store's own mobile for members who give none."""
+    period = Period(date(2024, 1, 1), 365)
+    receipts = make_receipts(42, make_people(42, 5000, period), period).receipts
+    typed = receipts[receipts["phone"].isin(STORE_PHONES)]
+    assert not typed["own_phone"].any() and (typed["card"] != "").all()
+    assert typed.groupby("phone")["card"].nunique().min() > 3
+
+
+def test_a_recycled_number_passes_to_a_member_who_joins_a_year_after_the_last_went_quiet():
+    people = make_people(42, 5000, Period(date(2024, 1, 1), 730))
+    holders = defaultdict(list)
+    for index, number in enumerate(people.phone.tolist()):
+        holders[number].append(index)
+    recycled = [sorted(h, key=lambda i: people.joined[i]) for h in holders.values() if len(h) > 1]
+    assert recycled
+    for old, new in recycled:
+        assert people.member[old] and people.member[new]
+        assert people.active_until[old] + RECYCLE_QUIET_DAYS * DAY < people.joined[new]

@@ -629,7 +629,10 @@ def test_identities_are_exactly_the_identifiers_in_the_files(out, ids):
         add("unionid", r["inviter_unionid"])
         add("unionid", r["invitee_unionid"])
         add("mall_openid", r["invitee_openid"])
-    assert set(ids) == seen
+    # a store's own phone typed at the till is in the files but belongs to no one
+    junk = {(r["identifier_type"], r["identifier_value"])
+            for r in ground_truth(out, "junk_identifiers.csv")}  # fmt: skip
+    assert set(ids) == seen - junk
     persons = {r["person_id"] for r in ground_truth(out, "persons.csv")}
     assert set(ids.values()) <= persons
     # Cross-channel buyers: one person, several channels' identifiers.
