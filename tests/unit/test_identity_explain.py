@@ -2,26 +2,17 @@
 
 from datetime import timedelta
 
-import pytest
-
 from identity.explain import explain_link
 from identity.rules import Identifier
 from orchestration import cli
 from tests.unit.test_identity_support import (
     KEY,
     T0,
-    open_warehouse,
     phone,
     resolve,
     rules,
     write_graph,
 )
-
-
-@pytest.fixture(name="warehouse")
-def warehouse_fixture(tmp_path):
-    yield from open_warehouse(tmp_path)
-
 
 P1, P2, STORE = phone("13611112222"), phone("13733334444"), phone("13512340000")
 # edge i is first seen on row i + 1 of pos.csv, on day i (see write_graph)

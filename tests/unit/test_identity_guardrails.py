@@ -1,21 +1,12 @@
 """Junk identifiers and manual overrides: which edges resolution refuses or adds, and the log."""
 
-import pytest
-
 from tests.unit.test_identity_support import (
     clusters,
-    open_warehouse,
     phone,
     resolve,
     rules,
     write_graph,
 )
-
-
-@pytest.fixture(name="warehouse")
-def warehouse_fixture(tmp_path):
-    yield from open_warehouse(tmp_path)
-
 
 STORE_PHONE = phone("13512340000")
 CARDS = [f"pos_member_card:M{i}" for i in range(1, 6)]

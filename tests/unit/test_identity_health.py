@@ -1,7 +1,6 @@
 """Graph health: the blocking asset checks on identity/oneid_map, with counts-only metadata."""
 
 import dagster as dg
-import pytest
 
 from identity.health import (
     CARDINALITY_CHECK,
@@ -13,18 +12,11 @@ from orchestration.defs.identity.oneid import oneid_map
 from orchestration.defs.resources import WarehouseResource
 from tests.unit.test_identity_support import (
     KEY,
-    open_warehouse,
     phone,
     resolve,
     rules,
     write_graph,
 )
-
-
-@pytest.fixture(name="warehouse")
-def warehouse_fixture(tmp_path):
-    yield from open_warehouse(tmp_path)
-
 
 P1, P2 = phone("13611112222"), phone("13733334444")
 # no phone links more than 3 cards, yet the cluster holds two phones and 4 cards

@@ -8,16 +8,9 @@ from tests.unit.test_identity_support import (
     T0,
     oneid_of_anchor,
     oneids,
-    open_warehouse,
     resolve,
     write_graph,
 )
-
-
-@pytest.fixture(name="warehouse")
-def warehouse_fixture(tmp_path):
-    yield from open_warehouse(tmp_path)
-
 
 A = [("phone_hash:pb", "pos_member_card:cb")]
 B = [("phone_hash:pa", "pos_member_card:ca")]
