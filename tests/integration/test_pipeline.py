@@ -165,20 +165,22 @@ def oneid_by_person(pipeline) -> dict[str, set[str]]:
 
 
 def test_one_unionid_seen_through_the_mall_and_the_official_account_merges(pipeline, first_run):
-    """A person's mini-program openid and official-account openid share their unionid."""
-    oneid_of = oneid_by_identifier(pipeline)
-    identifiers = defaultdict(dict)
-    for row in read_csv(pipeline.ground_truth / "identities.csv"):
-        kind, value = row["identifier_type"], row["identifier_value"]
-        value = f"{DEMO_MALL_APPID}/{value}" if kind == "mall_openid" else value
-        identifiers[row["person_id"]][kind] = oneid_of.get((kind, value))
-    through_both = [
-        [ids.get(kind) for kind in ("mall_openid", "oa_openid", "unionid")]
-        for ids in identifiers.values()
-    ]
-    through_both = [oneids for oneids in through_both if all(oneids)]
+    """A unionid seen next to a mini-program openid and next to an official-account openid
+    joins the two apps' openids into one customer."""
+    through_both = pipeline.query(
+        "select m.left_value, o.left_value, m.right_value from intermediate.int_identity__edges m "
+        "join intermediate.int_identity__edges o using (right_type, right_value) "
+        "where m.left_type = 'mall_openid' and o.left_type = 'oa_openid' "
+        "and m.right_type = 'unionid'"
+    )
     assert through_both  # the case is in the data
-    assert all(len(set(oneids)) == 1 for oneids in through_both)
+    oneid_of = oneid_by_identifier(pipeline)
+    for mall_openid, oa_openid, unionid in through_both:
+        assert (
+            oneid_of[("mall_openid", mall_openid)]
+            == oneid_of[("oa_openid", oa_openid)]
+            == oneid_of[("unionid", unionid)]
+        )
 
 
 def test_two_people_with_the_same_name_stay_two_customers(pipeline, first_run):
@@ -211,6 +213,7 @@ def test_next_day_run_lands_exactly_the_files_that_arrived_that_day(pipeline, fi
             "select raw_table, file_sha256 from raw._load_manifest")
     }  # fmt: skip
     raw_before = pipeline.raw_row_counts()
+    oneids_before = oneid_by_identifier(pipeline)
     pipeline.simulate_next_day()
     new_day = date(2024, 1, 1) + timedelta(days=DEMO_DAYS)
     expected = expected_files(pipeline, new_day.isoformat(), frozenset(landed_before))
@@ -238,6 +241,24 @@ def test_next_day_run_lands_exactly_the_files_that_arrived_that_day(pipeline, fi
     assert {t: raw_after[t] - raw_before[t] for t in raw_after} == {
         t: loaded.get(t, 0) for t in raw_after
     }
+    assert_oneids_stable(pipeline, oneids_before, result.run_id)
+
+
+def assert_oneids_stable(pipeline, before: dict, run_id: str) -> None:
+    """Every identifier known before keeps its OneID, unless this run logged a merge or a split
+    of it; a merge keeps the oldest id."""
+    after = oneid_by_identifier(pipeline)
+    changes = pipeline.query(
+        "select old_oneid, new_oneid, change_type from identity.oneid_changes where run_id = $r",
+        {"r": run_id},
+    )
+    logged = {(old, new) for old, new, _ in changes}
+    moved = {(before[i], after[i]) for i in before if i in after and before[i] != after[i]}
+    assert moved <= logged
+    created = dict(pipeline.query("select oneid, created_at from identity.oneids"))
+    for old, new, change_type in changes:
+        if change_type == "merge":
+            assert created[new] <= created[old]
 
 
 PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
