@@ -101,7 +101,7 @@ def write_graph(conn: duckdb.DuckDBPyConnection, nodes: pd.DataFrame, edges: pd.
     conn.unregister("graph_edges")
 
 
-def resolve_twice(warehouse: Path, seed: int) -> None:
+def resolve_twice(warehouse: Path, seed: int) -> str:
     """First run, then a next-day run after a thousand persons show a new identifier."""
     key, rules = PseudonymisationKey(b"benchmark-only-key"), load_rules()
     with duckdb.connect(str(warehouse)) as conn:
@@ -129,11 +129,12 @@ def resolve_twice(warehouse: Path, seed: int) -> None:
         second = resolve_oneids(conn, key, rules=rules, run_id="second")
         second_seconds = time.monotonic() - started
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(
+    return (
         f"identifiers={first.identifiers} edges={first.edges + first.edges_rejected} "
-        f"customers={first.customers} rejected={first.edges_rejected} "
-        f"first_run_s={first_seconds:.2f} next_day_s={second_seconds:.2f} "
-        f"next_day_changed_share={second.changed_share:.5f} peak_rss_gb={peak_gb:.2f}"
+        f"customers={first.customers} edges_rejected={first.edges_rejected} "
+        f"first_run_s={first_seconds:.2f} next_day_run_s={second_seconds:.2f} "
+        f"next_day_changed_share={second.changed_share:.5f} "
+        f"resolution_peak_rss_gb={peak_gb:.2f}"
     )
 
 
@@ -143,9 +144,13 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--resolve-only", action="store_true", help="the graph is written")
+    parser.add_argument("--figures", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.resolve_only:
-        resolve_twice(args.warehouse, args.seed)
+        figures = resolve_twice(args.warehouse, args.seed)
+        print(figures)
+        if args.figures:
+            args.figures.write_text(figures + "\n", encoding="utf-8")
         return 0
     args.warehouse.unlink(missing_ok=True)
     nodes, edges = generate(args.customers, args.seed)
@@ -154,7 +159,8 @@ def main() -> int:
     del nodes, edges
     # resolution in a process of its own, so that its peak memory is its own
     command = [sys.executable, "-m", "benchmarks.identity_graph", "--warehouse",
-               str(args.warehouse), "--seed", str(args.seed), "--resolve-only"]  # fmt: skip
+               str(args.warehouse), "--seed", str(args.seed), "--resolve-only",
+               *(["--figures", str(args.figures)] if args.figures else [])]  # fmt: skip
     return subprocess.run(command, check=False).returncode
 
 

@@ -53,7 +53,8 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
     return durations
 
 
-STAGES = ("simulate", "ingest", "build", "rerun")
+IDENTITY_FIGURES = "identity_graph.txt"  # written by benchmarks.identity_graph
+STAGES = ("simulate", "ingest", "build", "rerun", "identity")
 
 
 def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[float, float]]:
@@ -71,6 +72,10 @@ def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[
         "ingest": ("ingestion: land every source", [siyu, "run", "--raw-only"]),
         "build": ("full nightly build (sources already landed)", [siyu, "run"]),
         "rerun": ("rerun, nothing new", [siyu, "run"]),
+        "identity": ("OneID resolution alone, generated graph (see below)",
+                     [str(BIN / "python"), "-m", "benchmarks.identity_graph", "--customers",
+                      str(customers), "--warehouse", str(home / "identity_graph.duckdb"),
+                      "--figures", str(home / IDENTITY_FIGURES)]),
     }  # fmt: skip
     figures = {}
     for stage in stages:
@@ -103,7 +108,23 @@ def source_volume(home: Path) -> list[str]:
     return [*lines, f"| **all** | {sum(r[1] for r in rows):,} | {total:,} | | | |"]
 
 
-def write_report(customers, days, rounds, steps, volume: list[str]) -> None:
+def identity_lines(home: Path) -> list[str]:
+    """The OneID stage's own figures: resolution alone, without generating the graph."""
+    figures = home / IDENTITY_FIGURES
+    if not figures.exists():
+        return []
+    pairs = [word.split("=", 1) for word in figures.read_text().split() if "=" in word]
+    return [
+        "",
+        "OneID resolution of the generated graph (`benchmarks/identity_graph.py`):",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in pairs),
+    ]
+
+
+def write_report(customers, days, rounds, steps, volume: list[str], identity: list[str]) -> None:
     cores = os.cpu_count()
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     lines = [
@@ -123,6 +144,7 @@ def write_report(customers, days, rounds, steps, volume: list[str]) -> None:
         peak = max(r[stage][1] for r in rounds)
         lines.append(f"| {stage} | {wall:.1f} | {peak:.2f} |")
     lines += volume
+    lines += identity
     lines += [
         "",
         "Steps of the ingestion run and the full build (last round, seconds):",
@@ -166,7 +188,7 @@ def main() -> int:
         landed = (home / "warehouse" / "siyu.duckdb").exists()
         steps = step_durations(home / "dagster") if landed else {}
         volume = source_volume(home) if landed else []
-        write_report(args.customers, args.days, done, steps, volume)
+        write_report(args.customers, args.days, done, steps, volume, identity_lines(home))
 
     for _ in range(args.repeat):
         rounds.append(one_round(args.customers, args.days, home, stages, report))
