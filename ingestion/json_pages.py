@@ -79,17 +79,19 @@ class JsonPages:
             )
         except duckdb.Error as error:
             raise UnreadableFileError(_named_file(str(error)), "not a JSON page") from None
-        # page-level fields are read once per page, not carried as the whole page on each record
+        # page-level fields are read in the inner query, once per page: in the outer one they
+        # would parse the whole page again for every record unnested from it
+        page_fields = [f for f in fields if self._on_page(f)]
         page_columns = "".join(
             f", page->>'{self._path(f)}' as \"{f.source}\", "
             f"json_exists(page, '{self._path(f)}') as \"has {f.source}\""
-            for f in fields
-            if self._on_page(f)
+            for f in page_fields
         )
+        carried = "".join(f', "{f.source}", "has {f.source}"' for f in page_fields)
         conn.execute(
-            "create temp table json_page_records as select _file_index, filename"
-            f"{page_columns}, unnest(record_list) as record, "
-            f"generate_subscripts(record_list, 1) as {ROW_NUMBER} from (select *, "
+            f"create temp table json_page_records as select _file_index, filename{carried}, "
+            f"unnest(record_list) as record, generate_subscripts(record_list, 1) as {ROW_NUMBER} "
+            f"from (select _file_index, filename{page_columns}, "
             f"from_json(page->'{self.records}', '[\"JSON\"]') as record_list from json_pages)"
         )
 
