@@ -14,9 +14,8 @@ import pandas as pd
 
 from ingestion.errors import MissingColumnError, UnreadableFileError
 from ingestion.fields import Field, Kind
+from ingestion.readers import FILE_INDEX, ROW_NUMBER
 
-FILE_INDEX = "_file_index"
-ROW_NUMBER = "_row_number"
 _LIST_KINDS = (Kind.PHONE_LIST, Kind.TEXT_LIST)
 
 
@@ -57,7 +56,7 @@ class JsonPages:
         files = pd.DataFrame({"_path": [str(p) for p in paths], FILE_INDEX: range(len(paths))})
         conn.register("json_page_files", files)
         try:
-            self._load_pages(conn, fields)
+            self._load_pages(conn, files["_path"].tolist(), fields)
             self._refuse_error_pages(conn)
             missing = self._first_missing_field(conn, fields)
             if missing is not None:
@@ -68,14 +67,13 @@ class JsonPages:
             conn.unregister("json_page_files")
         return frame.set_index(ROW_NUMBER).rename_axis(None)
 
-    def _load_pages(self, conn: duckdb.DuckDBPyConnection, fields: tuple[Field, ...]) -> None:
-        paths = conn.execute("select _path from json_page_files").fetchall()
+    def _load_pages(self, conn, paths: list[str], fields: tuple[Field, ...]) -> None:
         try:
             conn.execute(
                 "create temp table json_pages as select f._file_index, p.filename, p.json as page "
                 "from read_json_objects($paths, filename = true, format = 'auto') p "
                 "join json_page_files f on f._path = p.filename",
-                {"paths": [p for (p,) in paths]},
+                {"paths": paths},
             )
         except duckdb.Error as error:
             raise UnreadableFileError(_named_file(str(error)), "not a JSON page") from None

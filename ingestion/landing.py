@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 from ingestion.business_days import BUSINESS_TIME_ZONE
 from ingestion.errors import LoadBlockedError, MissingColumnError
 from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_column
-from ingestion.json_pages import FILE_INDEX, ROW_NUMBER, JsonPages
+from ingestion.json_pages import JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
-from ingestion.readers import ROW_PROBLEM
+from ingestion.readers import FILE_INDEX, ROW_NUMBER, ROW_PROBLEM
 from ingestion.warehouse import ensure_raw_table, landed_files
 
 _PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")

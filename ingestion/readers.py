@@ -13,6 +13,9 @@ from ingestion.errors import UnreadableFileError
 
 # a reader may flag rows whose shape is wrong; landing quarantines them with this reason
 ROW_PROBLEM = "_row_problem"
+# where a row came from within a chunk of files: the file's position, the row's number in it
+FILE_INDEX = "_file_index"
+ROW_NUMBER = "_row_number"
 TRUNCATED = "row has fewer fields than the header (a truncated file?)"
 
 
@@ -98,8 +101,3 @@ def read_wecom_api_response(path: Path) -> dict:
     if page.get("errcode", 0) != 0:
         raise UnreadableFileError(str(path), f"API error page, errcode {page.get('errcode')}")
     return page
-
-
-def read_wecom_api_page(path: Path, list_key: str) -> list[dict]:
-    """The listed records of a saved WeCom API page; an error page must not pass as empty."""
-    return read_wecom_api_response(path).get(list_key, [])

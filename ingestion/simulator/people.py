@@ -265,11 +265,11 @@ def _recycle_phones(seed, phone, member, joined, active_until) -> np.ndarray:
     """A few late-joining members get the number of a member who went quiet long before."""
     new_holders = np.flatnonzero(member & below(seed, "recycled_phone", RECYCLED_PHONE_SHARE,
                                                 np.arange(len(phone))))  # fmt: skip
+    is_new_holder = np.zeros(len(phone), dtype=bool)
+    is_new_holder[new_holders] = True
     new_holders = new_holders[np.argsort(-joined[new_holders], kind="stable")]
     # old holders who joined within the horizon, so their use of the number is in the files
-    old_holders = np.flatnonzero(
-        member & (joined >= 0) & ~np.isin(np.arange(len(phone)), new_holders)
-    )
+    old_holders = np.flatnonzero(member & (joined >= 0) & ~is_new_holder)
     old_holders = old_holders[np.argsort(active_until[old_holders], kind="stable")]
     pairs = min(len(new_holders), len(old_holders))
     new_holders, old_holders = new_holders[:pairs], old_holders[:pairs]

@@ -176,66 +176,77 @@ wecom_contact_rows as (
 ),
 
 -- a mall order or member: the mini-program openid (scoped by its appid), unionid and bound phone
-mall_order_rows as (
+mall_rows as (
 
     select
         'mall' as source_system,
-        'raw.mall__orders' as source_table,
-        order_no as record_key,
+        source_table,
+        record_key,
         updated_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
         coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as mall_openid,
         unionid,
         phone_hash
-    from mall_orders
-
-),
-
-mall_member_rows as (
-
-    select
-        'mall' as source_system,
-        'raw.mall__members' as source_table,
-        member_id as record_key,
-        updated_at as observed_at,
-        _source_file as source_file,
-        _row_number as source_row,
-        coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as mall_openid,
-        unionid,
-        phone_hash
-    from mall_members
+    from (
+        select
+            'raw.mall__orders' as source_table,
+            order_no as record_key,
+            updated_at,
+            _source_file,
+            _row_number,
+            appid,
+            openid,
+            unionid,
+            phone_hash
+        from mall_orders
+        union all
+        select
+            'raw.mall__members' as source_table,
+            member_id as record_key,
+            updated_at,
+            _source_file,
+            _row_number,
+            appid,
+            openid,
+            unionid,
+            phone_hash
+        from mall_members
+    ) as mall_records
 
 ),
 
 -- a live viewer or live order: the viewer's openid in the brand's mini-program, and unionid
-live_viewer_rows as (
+live_rows as (
 
     select
         'live' as source_system,
-        'raw.live__viewers' as source_table,
+        source_table,
         _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
-        first_entered_at as observed_at,
+        observed_at,
         _source_file as source_file,
         _row_number as source_row,
         '{{ var("mall_appid") }}' || '/' || openid as mall_openid,
         unionid
-    from live_viewers
-
-),
-
-live_order_rows as (
-
-    select
-        'live' as source_system,
-        'raw.live__orders' as source_table,
-        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
-        ordered_at as observed_at,
-        _source_file as source_file,
-        _row_number as source_row,
-        '{{ var("mall_appid") }}' || '/' || openid as mall_openid,
-        unionid
-    from live_orders
+    from (
+        select
+            'raw.live__viewers' as source_table,
+            first_entered_at as observed_at,
+            _source_file,
+            _row_number,
+            openid,
+            unionid
+        from live_viewers
+        union all
+        select
+            'raw.live__orders' as source_table,
+            ordered_at as observed_at,
+            _source_file,
+            _row_number,
+            openid,
+            unionid
+        from live_orders
+    ) as live_records
 
 ),
 
@@ -376,16 +387,11 @@ referral_invitee_rows as (
     ('wecom_contact_rows', 'wecom_external_userid', 'external_userid'),
     ('wecom_contact_rows', 'unionid', 'unionid'),
     ('wecom_contact_rows', 'phone_hash', unnest_list('remark_phone_hashes')),
-    ('mall_order_rows', 'mall_openid', 'mall_openid'),
-    ('mall_order_rows', 'unionid', 'unionid'),
-    ('mall_order_rows', 'phone_hash', 'phone_hash'),
-    ('mall_member_rows', 'mall_openid', 'mall_openid'),
-    ('mall_member_rows', 'unionid', 'unionid'),
-    ('mall_member_rows', 'phone_hash', 'phone_hash'),
-    ('live_viewer_rows', 'mall_openid', 'mall_openid'),
-    ('live_viewer_rows', 'unionid', 'unionid'),
-    ('live_order_rows', 'mall_openid', 'mall_openid'),
-    ('live_order_rows', 'unionid', 'unionid'),
+    ('mall_rows', 'mall_openid', 'mall_openid'),
+    ('mall_rows', 'unionid', 'unionid'),
+    ('mall_rows', 'phone_hash', 'phone_hash'),
+    ('live_rows', 'mall_openid', 'mall_openid'),
+    ('live_rows', 'unionid', 'unionid'),
     ('oa_follower_rows', 'oa_openid', 'oa_openid'),
     ('oa_follower_rows', 'unionid', 'unionid'),
     ('group_member_rows', 'wecom_external_userid', 'external_userid'),
