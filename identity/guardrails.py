@@ -56,23 +56,16 @@ def apply_guardrails(
 
 
 def _write_rejected_edges(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> None:
-    """The edge's source is read back from the dbt table, for the few edges rejected."""
+    """The edge's identifiers and source are read back from its row of the dbt table."""
     conn.execute(
         f"""insert into {REJECTED_EDGES}
-        with rejected as (
-            select l.identifier_type as left_type, l.identifier_value as left_value,
-                   r.identifier_type as right_type, r.identifier_value as right_value,
-                   x.rule, x.detail
-            from identity_rejections as x
-            join identity_nodes as l on l.node_id = x.left_node
-            join identity_nodes as r on r.node_id = x.right_node
-        )
-        select x.left_type, x.left_value, x.right_type, x.right_value, x.rule, x.detail,
+        select e.left_type, e.left_value, e.right_type, e.right_value, x.rule, x.detail,
                e.first_source_table, e.first_source_file, e.first_source_row,
                e.first_observed_at, $run_id, $now
-        from rejected as x
-        join {EDGES} as e using (left_type, left_value, right_type, right_value)
-        order by x.rule, x.left_type, x.left_value, x.right_type, x.right_value""",
+        from identity_rejections as x
+        join identity_edges as i using (left_node, right_node)
+        join (select rowid as edge_row, * from {EDGES}) as e using (edge_row)
+        order by x.rule, e.left_type, e.left_value, e.right_type, e.right_value""",
         {"run_id": run_id, "now": now},
     )
 

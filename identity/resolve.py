@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
-import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -83,17 +82,11 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
         select row_number() over (order by identifier_type) as type_id, identifier_type
         from (select distinct identifier_type from {IDENTIFIERS})"""
     )
-    conn.execute(
-        f"""create or replace temp table identity_nodes as
-        select row_number() over (order by i.identifier_type, i.identifier_value) - 1 as node_id,
-               t.type_id, i.identifier_type, i.identifier_value
-        from {IDENTIFIERS} as i
-        join identity_types as t using (identifier_type)"""
-    )
+    _number_nodes(conn)
     # dbt stores each edge once (left < right), so the node pair is the edge's key
     conn.execute(
         f"""create or replace temp table identity_edges as
-        select l.node_id as left_node, r.node_id as right_node,
+        select e.rowid as edge_row, l.node_id as left_node, r.node_id as right_node,
                l.type_id as left_type, r.type_id as right_type,
                e.first_observed_at, e.last_observed_at
         from {EDGES} as e
@@ -106,16 +99,7 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
     node_count = conn.execute("select count(*) from identity_nodes").fetchone()[0]
     labels, edges = _component_labels(conn, node_count)
     conn.execute("drop table identity_edges")  # temp tables live in memory: free them early
-    components = pd.DataFrame({"node_id": np.arange(node_count), "component": labels})
-    conn.register("identity_components_frame", components)
-    try:
-        conn.execute(
-            "create or replace temp table identity_components as "
-            "select * from identity_components_frame"
-        )
-    finally:
-        conn.unregister("identity_components_frame")
-    ids = assign_stable_ids(conn, run_id, now)
+    ids = assign_stable_ids(conn, labels, run_id, now)
     return ResolutionSummary(
         identifiers=int(node_count),
         edges=edges,
@@ -128,6 +112,36 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
         changed_share=ids.changed_share,
         rejected_by_rule=rejected,
         overrides_unmatched=unmatched,
+    )
+
+
+def _number_nodes(conn: duckdb.DuckDBPyConnection) -> None:
+    """`identity_nodes`: each identifier with an integer id from 0, and its type as an integer.
+
+    The row ids of the dbt table serve when they run from 0 without gaps (a table dbt has just
+    built): a view then numbers 3M identifiers without copying their strings.
+    """
+    rows, last_rowid = conn.execute(f"select count(*), max(rowid) from {IDENTIFIERS}").fetchone()
+    for kind in ("view", "table"):  # the previous run's numbering, whichever it was
+        if conn.execute(
+            f"select count(*) from duckdb_{kind}s() where temporary and {kind}_name = $name",
+            {"name": "identity_node_rows"},
+        ).fetchone()[0]:
+            conn.execute(f"drop {kind} identity_node_rows")
+    if rows == 0 or last_rowid == rows - 1:
+        conn.execute(
+            f"create temp view identity_node_rows as select rowid as node_id, * from {IDENTIFIERS}"
+        )
+    else:
+        conn.execute(
+            "create temp table identity_node_rows as "
+            f"select row_number() over () - 1 as node_id, * from {IDENTIFIERS}"
+        )
+    conn.execute(
+        """create or replace temp view identity_nodes as
+        select i.node_id, t.type_id, i.identifier_type, i.identifier_value
+        from identity_node_rows as i
+        join identity_types as t using (identifier_type)"""
     )
 
 

@@ -33,7 +33,7 @@ FORCED_EDGES_COLUMNS = """(
 DDL = (
     "create schema if not exists identity",
     f"""create table if not exists {ONEID_REGISTRY} (
-        oneid VARCHAR PRIMARY KEY, created_at TIMESTAMP NOT NULL, created_in_run VARCHAR NOT NULL,
+        oneid VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, created_in_run VARCHAR NOT NULL,
         retired_at TIMESTAMP, retired_in_run VARCHAR)""",
     f"""create table if not exists {ONEID_CHANGES} (
         old_oneid VARCHAR NOT NULL, new_oneid VARCHAR NOT NULL,

@@ -1,7 +1,7 @@
 """OneIDs that survive reruns: a cluster keeps the id it had unless it merges or splits.
 
-Reads the temp tables `identity_nodes` (node_id, identifier_type, identifier_value) and
-`identity_components` (node_id, component) and the previous `identity.oneid_map`, then:
+Takes each node's cluster (`labels`, indexed by node_id of the temp view `identity_nodes`) and
+the previous `identity.oneid_map`, then:
 
 * every previous id is *kept by* the new cluster holding most of its identifiers (ties: the
   cluster with the smallest identifier); its other clusters are split off and get other ids;
@@ -10,8 +10,10 @@ Reads the temp tables `identity_nodes` (node_id, identifier_type, identifier_val
 * a cluster keeping none gets a new id, derived from its smallest identifier so reruns on equal
   input agree, re-salted when that id was ever handed out before (ids are never reused).
 
-Each change is appended to `identity.oneid_changes`; all of it is set-based SQL. The map is
-updated in place when a run moves few identifiers (the nightly case), else rewritten.
+Each change is appended to `identity.oneid_changes`. Millions of nodes are handled as numpy
+arrays of integer codes (a previous id is an index into the list of previous ids); strings
+travel to and from DuckDB only for what changed. The map is updated in place when a run moves
+few identifiers (the nightly case), else rewritten.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from identity.minting import cluster_anchors, mint_new_ids
 from identity.schema import ONEID_CHANGES, ONEID_MAP, ONEID_REGISTRY, table_exists
 
-# a salted id colliding again is ~2^-80 per cluster; a few rounds are more than enough
-MAX_SALT_ROUNDS = 8
 # past this share of rows to touch, rewriting the map is cheaper than updating it in place
 INCREMENTAL_SHARE = 0.2
+UNKNOWN = -1  # code of a node or cluster without an id
 
 
 @dataclass(frozen=True)
@@ -44,52 +50,40 @@ class IdAssignment:
         return self.changed / self.previously_known if self.previously_known else None
 
 
-def assign_stable_ids(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> IdAssignment:
+@dataclass(frozen=True)
+class PreviousIds:
+    codes: np.ndarray  # per node: index into `oneids`, UNKNOWN for an identifier new this run
+    oneids: pa.Array  # the distinct ids the current identifiers had
+    resolved_at: np.ndarray  # per node: when it got its id (NaT when new)
+    map_rows: int  # rows of the previous map, with identifiers no source holds any more
+
+
+@dataclass(frozen=True)
+class CarriedPairs:
+    """Each (previous id, new cluster) pair and how many identifiers it carried across."""
+
+    old: np.ndarray
+    component: np.ndarray
+    carried: np.ndarray
+    kept: np.ndarray  # whether this cluster is the one keeping the previous id
+
+
+def assign_stable_ids(
+    conn: duckdb.DuckDBPyConnection, labels: np.ndarray, run_id: str, now: datetime
+) -> IdAssignment:
     _bootstrap_registry(conn, now)
-    previous = (
-        f"select identifier_type, identifier_value, oneid, resolved_at from {ONEID_MAP}"
-        if table_exists(conn, ONEID_MAP)
-        else "select ''::varchar as identifier_type, ''::varchar as identifier_value, "
-        "''::varchar as oneid, null::timestamp as resolved_at where false"
-    )
-    conn.execute(
-        f"""create or replace temp table id_labelled as
-        select n.node_id, c.component, p.oneid as old_oneid, p.resolved_at as old_resolved_at
-        from identity_nodes as n
-        join identity_components as c using (node_id)
-        left join ({previous}) as p using (identifier_type, identifier_value)"""
-    )
-    conn.execute(
-        """create or replace temp table id_clusters as
-        select component, min(node_id) as anchor_node, count(*) as size
-        from id_labelled group by component"""
-    )
-    conn.execute(
-        """create or replace temp table id_carried as
-        select old_oneid, component, count(*) as carried
-        from id_labelled where old_oneid is not null group by old_oneid, component"""
-    )
-    conn.execute("drop table identity_components")  # id_labelled holds the same pairs
-    conn.execute(
-        """create or replace temp table id_keepers as
-        select k.old_oneid, k.component
-        from id_carried as k join id_clusters as c using (component)
-        qualify row_number() over (
-            partition by k.old_oneid order by k.carried desc, c.anchor_node) = 1"""
-    )
-    conn.execute(
-        f"""create or replace temp table id_final as
-        select k.component, k.old_oneid as oneid, false as is_new
-        from id_keepers as k
-        left join {ONEID_REGISTRY} as r on r.oneid = k.old_oneid
-        qualify row_number() over (
-            partition by k.component order by r.created_at nulls last, k.old_oneid) = 1"""
-    )
-    new_ids = _mint_new_ids(conn)
-    figures = _log_changes(conn, run_id, now)
-    _update_registry(conn, run_id, now)
-    _write_map(conn, now, figures["previously_known"], figures["changed"])
-    return IdAssignment(new_ids=new_ids, **figures)
+    previous = _previous_ids(conn, len(labels))
+    clusters = int(labels.max()) + 1 if len(labels) else 0
+    pairs = _carried_pairs(conn, previous.codes, labels, clusters)
+    final = _kept_ids(conn, pairs, previous.oneids, clusters)
+    unnamed = np.flatnonzero(final == UNKNOWN)
+    minted = mint_new_ids(conn, cluster_anchors(conn, labels, unnamed))
+    oneids = pa.concat_arrays([previous.oneids, minted["oneid"].combine_chunks()])
+    final[minted["component"].to_numpy()] = len(previous.oneids) + np.arange(minted.num_rows)
+    figures = _log_changes(conn, pairs, final, oneids, np.bincount(labels), run_id, now)
+    retired = _update_registry(conn, previous, final, oneids, minted, run_id, now)
+    _write_map(conn, previous, final[labels], oneids, now)
+    return IdAssignment(new_ids=minted.num_rows, retired_ids=retired, **figures)
 
 
 def _bootstrap_registry(conn: duckdb.DuckDBPyConnection, now: datetime) -> None:
@@ -108,131 +102,198 @@ def _bootstrap_registry(conn: duckdb.DuckDBPyConnection, now: datetime) -> None:
     )
 
 
-def _mint_new_ids(conn: duckdb.DuckDBPyConnection) -> int:
-    conn.execute(
-        """create or replace temp table id_unnamed as
-        select c.component, n.identifier_type || ':' || n.identifier_value as anchor
-        from id_clusters as c
-        join identity_nodes as n on n.node_id = c.anchor_node
-        where c.component not in (select component from id_final)"""
-    )
-    minted = 0
-    for salt_round in range(MAX_SALT_ROUNDS):
-        salted = "anchor" if salt_round == 0 else f"anchor || '#{salt_round}'"
-        # an id ever handed out, or proposed twice in this run, is tried again with a salt
-        conn.execute(
-            f"""create or replace temp table id_proposed as
-            select component, 'C' || substr(sha256({salted}), 1, 20) as oneid from id_unnamed"""
-        )
-        conn.execute(
-            f"""insert into id_final
-            select component, oneid, true from id_proposed
-            where oneid not in (select oneid from {ONEID_REGISTRY})
-              and oneid not in (select oneid from id_final)
-            qualify count(*) over (partition by oneid) = 1"""
-        )
-        conn.execute("delete from id_unnamed where component in (select component from id_final)")
-        minted = conn.execute("select count(*) from id_final where is_new").fetchone()[0]
-        if not conn.execute("select count(*) from id_unnamed").fetchone()[0]:
-            return int(minted)
-    raise RuntimeError("could not mint unique OneIDs; the registry looks corrupt")
+def _previous_ids(conn: duckdb.DuckDBPyConnection, nodes: int) -> PreviousIds:
+    codes = np.full(nodes, UNKNOWN, dtype=np.int64)
+    resolved_at = np.full(nodes, np.datetime64("NaT"), dtype="datetime64[us]")
+    if not table_exists(conn, ONEID_MAP):
+        return PreviousIds(codes, pa.array([], pa.string()), resolved_at, 0)
+    known = conn.execute(
+        f"""select n.node_id, p.oneid, p.resolved_at
+        from identity_nodes as n
+        join {ONEID_MAP} as p using (identifier_type, identifier_value)"""
+    ).fetch_arrow_table()
+    node_ids = known["node_id"].to_numpy()
+    encoded = pc.dictionary_encode(known["oneid"].combine_chunks())
+    codes[node_ids] = encoded.indices.to_numpy(zero_copy_only=False)
+    resolved_at[node_ids] = known["resolved_at"].to_numpy().astype("datetime64[us]")
+    (map_rows,) = conn.execute(f"select count(*) from {ONEID_MAP}").fetchone()
+    return PreviousIds(codes, encoded.dictionary, resolved_at, int(map_rows))
 
 
-def _log_changes(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> dict[str, int]:
-    conn.execute(
-        """create or replace temp table id_changes as
-        with moved as (
-            select k.old_oneid, f.oneid as new_oneid, k.component, k.carried
-            from id_carried as k join id_final as f using (component)
-            where k.old_oneid <> f.oneid
+def _carried_pairs(
+    conn: duckdb.DuckDBPyConnection, codes: np.ndarray, labels: np.ndarray, clusters: int
+) -> CarriedPairs:
+    known = codes != UNKNOWN
+    pair_keys, carried = np.unique(codes[known] * clusters + labels[known], return_counts=True)
+    old, component = np.divmod(pair_keys, clusters)
+    # per previous id, the most carried first; the first row of each id is its keeper
+    order = np.lexsort((-carried, old))
+    old, component, carried = old[order], component[order], carried[order]
+    first = np.ones(len(old), dtype=bool)
+    first[1:] = old[1:] != old[:-1]
+    tied = ~first & np.r_[False, carried[1:] == carried[:-1]]
+    kept = first.copy()
+    if tied.any():
+        _break_ties(conn, old, component, carried, kept, labels)
+    return CarriedPairs(old, component, carried, kept)
+
+
+def _break_ties(conn, old, component, carried, kept, labels) -> None:
+    """An evenly split id stays with the part holding the smallest identifier."""
+    starts = np.flatnonzero(np.r_[True, old[1:] != old[:-1]])
+    best = np.repeat(carried[starts], np.diff(np.r_[starts, len(old)]))
+    candidates = np.flatnonzero(carried == best)
+    tied_ids = np.unique(old[candidates][np.r_[old[candidates][1:] == old[candidates][:-1], False]])
+    candidates = candidates[np.isin(old[candidates], tied_ids)]
+    anchors = cluster_anchors(conn, labels, np.unique(component[candidates]))
+    anchor_of = dict(
+        zip(anchors["component"].to_pylist(), anchors["anchor"].to_pylist(), strict=True)
+    )
+    for tied_id in tied_ids:
+        rows = candidates[old[candidates] == tied_id]
+        winner = min(rows, key=lambda row: anchor_of[component[row]])
+        kept[rows] = rows == winner
+
+
+def _kept_ids(
+    conn: duckdb.DuckDBPyConnection, pairs: CarriedPairs, oneids: pa.Array, clusters: int
+) -> np.ndarray:
+    """Per cluster, the code of the previous id it keeps (the oldest on a merge), or UNKNOWN."""
+    final = np.full(clusters, UNKNOWN, dtype=np.int64)
+    keeper_old, keeper_component = pairs.old[pairs.kept], pairs.component[pairs.kept]
+    merging = np.bincount(keeper_component, minlength=clusters)[keeper_component] > 1
+    final[keeper_component[~merging]] = keeper_old[~merging]
+    if merging.any():
+        candidates = pd.DataFrame(
+            {
+                "component": keeper_component[merging],
+                "code": keeper_old[merging],
+                "oneid": oneids.take(pa.array(keeper_old[merging])).to_pandas(),
+            }
         )
-        select m.old_oneid, m.new_oneid,
-               case when kept.component is null then 'split' else 'merge' end as change_type,
-               m.carried, c.size, before.old_size
-        from moved as m
-        join id_clusters as c using (component)
-        join (
-            select old_oneid, sum(carried) as old_size from id_carried
-            where old_oneid in (select old_oneid from moved) group by old_oneid
-        ) as before using (old_oneid)
-        left join id_keepers as kept
-          on kept.old_oneid = m.old_oneid and kept.component = m.component"""
+        conn.register("id_merge_candidates", candidates)
+        try:
+            survivors = conn.execute(
+                f"""select c.component, c.code
+                from id_merge_candidates as c
+                left join {ONEID_REGISTRY} as r using (oneid)
+                qualify row_number() over (
+                    partition by c.component order by r.created_at nulls last, c.oneid) = 1"""
+            ).fetchnumpy()
+        finally:
+            conn.unregister("id_merge_candidates")
+        final[survivors["component"]] = survivors["code"]
+    return final
+
+
+def _log_changes(conn, pairs, final, oneids, sizes, run_id, now) -> dict[str, int]:
+    moved = final[pairs.component] != pairs.old
+    old_sizes = np.bincount(pairs.old, weights=pairs.carried).astype(np.int64)
+    changes = pd.DataFrame(
+        {
+            "old_oneid": oneids.take(pa.array(pairs.old[moved])).to_pandas(),
+            "new_oneid": oneids.take(pa.array(final[pairs.component[moved]])).to_pandas(),
+            "change_type": np.where(pairs.kept[moved], "merge", "split"),
+            "carried": pairs.carried[moved],
+            "size": sizes[pairs.component[moved]],
+            "old_size": old_sizes[pairs.old[moved]],
+        }
     )
-    conn.execute(
-        f"""insert into {ONEID_CHANGES}
-        select old_oneid, new_oneid, change_type, carried,
-               case change_type
-                 when 'merge' then 'merged into an older id: ' || carried
-                      || ' identifiers joined a cluster now of ' || size
-                 else 'split: ' || carried || ' of ' || old_size
-                      || ' identifiers moved to a cluster now of ' || size
-               end,
-               $run_id, $now
-        from id_changes
-        order by change_type, old_oneid, new_oneid""",
-        {"run_id": run_id, "now": now},
-    )
-    merged, split = conn.execute(
-        """select count(distinct old_oneid) filter (where change_type = 'merge'),
-                  count(distinct old_oneid) filter (where change_type = 'split')
-        from id_changes"""
-    ).fetchone()
-    # an identifier changed id exactly when its (old id, cluster) pair is a logged change
-    (known,) = conn.execute("select coalesce(sum(carried), 0) from id_carried").fetchone()
-    (changed,) = conn.execute("select coalesce(sum(carried), 0) from id_changes").fetchone()
-    retired = conn.execute(
-        f"""select count(*) from {ONEID_REGISTRY}
-        where retired_at is null and oneid not in (select oneid from id_final)"""
-    ).fetchone()[0]
+    if len(changes):
+        conn.register("id_changes", changes)
+        try:
+            conn.execute(
+                f"""insert into {ONEID_CHANGES}
+                select old_oneid, new_oneid, change_type, carried,
+                       case change_type
+                         when 'merge' then 'merged into an older id: ' || carried
+                              || ' identifiers joined a cluster now of ' || size
+                         else 'split: ' || carried || ' of ' || old_size
+                              || ' identifiers moved to a cluster now of ' || size
+                       end,
+                       $run_id, $now
+                from id_changes
+                order by change_type, old_oneid, new_oneid""",
+                {"run_id": run_id, "now": now},
+            )
+        finally:
+            conn.unregister("id_changes")
+    by_type = changes.groupby("change_type")["old_oneid"].nunique()
     return {
-        "merged_ids": int(merged),
-        "split_ids": int(split),
-        "retired_ids": int(retired),
-        "previously_known": int(known),
-        "changed": int(changed),
+        "merged_ids": int(by_type.get("merge", 0)),
+        "split_ids": int(by_type.get("split", 0)),
+        # an identifier changed id exactly when its (old id, cluster) pair is a logged change
+        "previously_known": int(pairs.carried.sum()),
+        "changed": int(changes["carried"].sum()),
     }
 
 
-def _update_registry(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> None:
-    # an id no cluster keeps is retired: merged away, or its identifiers left the sources
-    conn.execute(
-        f"""update {ONEID_REGISTRY} set retired_at = $now, retired_in_run = $run_id
-        where retired_at is null and oneid not in (select oneid from id_final)""",
-        {"run_id": run_id, "now": now},
-    )
-    conn.execute(
-        f"""insert into {ONEID_REGISTRY}
-        select oneid, $now, $run_id, null, null from id_final where is_new order by oneid""",
-        {"run_id": run_id, "now": now},
-    )
+def _update_registry(conn, previous, final, oneids, minted, run_id, now) -> int:
+    """Retires the ids no cluster keeps (merged away, or every identifier gone); adds new ones."""
+    is_kept = np.zeros(len(previous.oneids), dtype=bool)
+    is_kept[final[(final != UNKNOWN) & (final < len(previous.oneids))]] = True
+    kept, lost = np.flatnonzero(is_kept), np.flatnonzero(~is_kept)
+    (active,) = conn.execute(
+        f"select count(*) from {ONEID_REGISTRY} where retired_at is null"
+    ).fetchone()
+    if active == len(previous.oneids):
+        # every active id is in the map: the lost ones are all there is to retire
+        frame = pd.DataFrame({"oneid": oneids.take(pa.array(lost)).to_pandas()})
+        condition = "oneid in (select oneid from id_registry_frame)"
+    else:
+        frame = pd.DataFrame({"oneid": oneids.take(pa.array(kept)).to_pandas()})
+        condition = "oneid not in (select oneid from id_registry_frame)"
+    conn.register("id_registry_frame", frame)
+    try:
+        (retired,) = conn.execute(
+            f"""update {ONEID_REGISTRY} set retired_at = $now, retired_in_run = $run_id
+            where retired_at is null and {condition}""",
+            {"run_id": run_id, "now": now},
+        ).fetchone()
+    finally:
+        conn.unregister("id_registry_frame")
+    conn.register("id_new_ids", minted)
+    try:
+        conn.execute(
+            f"insert into {ONEID_REGISTRY} select oneid, $now, $run_id, null, null from id_new_ids",
+            {"run_id": run_id, "now": now},
+        )
+    finally:
+        conn.unregister("id_new_ids")
+    return int(retired)
 
 
-def _write_map(conn: duckdb.DuckDBPyConnection, now: datetime, known: int, changed: int) -> None:
+def _write_map(conn, previous: PreviousIds, node_codes, oneids, now: datetime) -> None:
     """resolved_at is when an identifier got its current oneid: kept while the oneid stays."""
-    (nodes,) = conn.execute("select count(*) from identity_nodes").fetchone()
-    previous_rows = (
-        conn.execute(f"select count(*) from {ONEID_MAP}").fetchone()[0]
-        if table_exists(conn, ONEID_MAP)
-        else 0
-    )
-    vanished, to_write = previous_rows - known, changed + nodes - known
-    if previous_rows and vanished + to_write <= INCREMENTAL_SHARE * nodes:
-        _update_map(conn, now, vanished)
+    changed = node_codes != previous.codes
+    known = int((previous.codes != UNKNOWN).sum())
+    vanished = previous.map_rows - known
+    if previous.map_rows and vanished + changed.sum() <= INCREMENTAL_SHARE * len(node_codes):
+        _update_map(conn, np.flatnonzero(changed), node_codes, previous, oneids, now, vanished)
         return
-    # unordered: a sort would hold every row before the first is written
-    conn.execute(
-        f"""create or replace table {ONEID_MAP} as
-        select n.identifier_type, n.identifier_value, f.oneid,
-               case when l.old_oneid = f.oneid then l.old_resolved_at else $now::timestamp end
-                   as resolved_at
-        from identity_nodes as n
-        join id_labelled as l using (node_id)
-        join id_final as f using (component)""",
-        {"now": now},
+    resolved_at = np.where(changed, np.datetime64(now, "us"), previous.resolved_at)
+    frame = pa.table(
+        {
+            "node_id": np.arange(len(node_codes)),
+            "oneid": pa.DictionaryArray.from_arrays(pa.array(node_codes), oneids),
+            "resolved_at": resolved_at,
+        }
     )
+    conn.register("id_map_frame", frame)
+    try:
+        # unordered: a sort would hold every row before the first is written
+        conn.execute(
+            f"""create or replace table {ONEID_MAP} as
+            select n.identifier_type, n.identifier_value, f.oneid::varchar as oneid,
+                   f.resolved_at
+            from identity_nodes as n
+            join id_map_frame as f using (node_id)"""
+        )
+    finally:
+        conn.unregister("id_map_frame")
 
 
-def _update_map(conn: duckdb.DuckDBPyConnection, now: datetime, vanished: int) -> None:
+def _update_map(conn, nodes, node_codes, previous, oneids, now, vanished) -> None:
     """A nightly run changes a few rows of millions: touch those, not the whole table."""
     if vanished:
         conn.execute(
@@ -242,16 +303,22 @@ def _update_map(conn: duckdb.DuckDBPyConnection, now: datetime, vanished: int) -
                 where n.identifier_type = m.identifier_type
                   and n.identifier_value = m.identifier_value)"""
         )
-    conn.execute(
-        """create or replace temp table id_map_rows as
-        with moved as (
-            select l.node_id, f.oneid, l.old_oneid is not null as was_known
-            from id_labelled as l join id_final as f using (component)
-            where l.old_oneid is distinct from f.oneid
-        )
-        select n.identifier_type, n.identifier_value, m.oneid, m.was_known
-        from moved as m join identity_nodes as n using (node_id)"""
+    frame = pd.DataFrame(
+        {
+            "node_id": nodes,
+            "oneid": oneids.take(pa.array(node_codes[nodes])).to_pandas(),
+            "was_known": previous.codes[nodes] != UNKNOWN,
+        }
     )
+    conn.register("id_moved_frame", frame)
+    try:
+        conn.execute(
+            """create or replace temp table id_map_rows as
+            select n.identifier_type, n.identifier_value, m.oneid, m.was_known
+            from id_moved_frame as m join identity_nodes as n using (node_id)"""
+        )
+    finally:
+        conn.unregister("id_moved_frame")
     conn.execute(
         f"""update {ONEID_MAP} as m set oneid = r.oneid, resolved_at = $now
         from id_map_rows as r
