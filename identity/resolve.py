@@ -87,13 +87,15 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
     conn.execute(
         f"""create or replace temp table identity_edges as
         select e.rowid as edge_row, l.node_id as left_node, r.node_id as right_node,
-               l.type_id as left_type, r.type_id as right_type,
+               lt.type_id as left_type, rt.type_id as right_type,
                e.first_observed_at, e.last_observed_at
         from {EDGES} as e
         join identity_nodes as l
           on l.identifier_type = e.left_type and l.identifier_value = e.left_value
         join identity_nodes as r
-          on r.identifier_type = e.right_type and r.identifier_value = e.right_value"""
+          on r.identifier_type = e.right_type and r.identifier_value = e.right_value
+        join identity_types as lt on lt.identifier_type = e.left_type
+        join identity_types as rt on rt.identifier_type = e.right_type"""
     )
     rejected, unmatched = apply_guardrails(conn, rules, key, run_id, now)
     node_count = conn.execute("select count(*) from identity_nodes").fetchone()[0]
@@ -116,7 +118,7 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
 
 
 def _number_nodes(conn: duckdb.DuckDBPyConnection) -> None:
-    """`identity_nodes`: each identifier with an integer id from 0, and its type as an integer.
+    """`identity_nodes`: each identifier (type, value) with an integer id counting from 0.
 
     The row ids of the dbt table serve when they run from 0 without gaps (a table dbt has just
     built): a view then numbers 3M identifiers without copying their strings.
@@ -125,24 +127,20 @@ def _number_nodes(conn: duckdb.DuckDBPyConnection) -> None:
     for kind in ("view", "table"):  # the previous run's numbering, whichever it was
         if conn.execute(
             f"select count(*) from duckdb_{kind}s() where temporary and {kind}_name = $name",
-            {"name": "identity_node_rows"},
+            {"name": "identity_nodes"},
         ).fetchone()[0]:
-            conn.execute(f"drop {kind} identity_node_rows")
+            conn.execute(f"drop {kind} identity_nodes")
+    columns = "identifier_type, identifier_value"
     if rows == 0 or last_rowid == rows - 1:
         conn.execute(
-            f"create temp view identity_node_rows as select rowid as node_id, * from {IDENTIFIERS}"
+            f"create temp view identity_nodes as select rowid as node_id, {columns} "
+            f"from {IDENTIFIERS}"
         )
     else:
         conn.execute(
-            "create temp table identity_node_rows as "
-            f"select row_number() over () - 1 as node_id, * from {IDENTIFIERS}"
+            "create temp table identity_nodes as "
+            f"select row_number() over () - 1 as node_id, {columns} from {IDENTIFIERS}"
         )
-    conn.execute(
-        """create or replace temp view identity_nodes as
-        select i.node_id, t.type_id, i.identifier_type, i.identifier_value
-        from identity_node_rows as i
-        join identity_types as t using (identifier_type)"""
-    )
 
 
 def _component_labels(conn: duckdb.DuckDBPyConnection, node_count: int) -> tuple[np.ndarray, int]:

@@ -17,6 +17,14 @@ ONEID_CHANGES = "identity.oneid_changes"
 REJECTED_EDGES = "identity.rejected_edges"
 FORCED_EDGES = "identity.forced_edges"
 
+# Compressing millions of unique hashed values (FSST) cost more than writing them plain: a
+# 3M-identifier map was written in 3.8 s instead of 8.8 s, for 2.4x the bytes of that column.
+ONEID_MAP_COLUMNS = """(
+    identifier_type VARCHAR USING COMPRESSION dictionary,
+    identifier_value VARCHAR USING COMPRESSION uncompressed,
+    oneid VARCHAR USING COMPRESSION fsst,
+    resolved_at TIMESTAMP)"""
+
 REJECTED_EDGES_COLUMNS = """(
     left_type VARCHAR NOT NULL, left_value VARCHAR NOT NULL,
     right_type VARCHAR NOT NULL, right_value VARCHAR NOT NULL,

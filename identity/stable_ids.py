@@ -28,7 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from identity.minting import cluster_anchors, mint_new_ids
-from identity.schema import ONEID_CHANGES, ONEID_MAP, ONEID_REGISTRY, table_exists
+from identity.schema import (
+    ONEID_CHANGES,
+    ONEID_MAP,
+    ONEID_MAP_COLUMNS,
+    ONEID_REGISTRY,
+    table_exists,
+)
 
 # past this share of rows to touch, rewriting the map is cheaper than updating it in place
 INCREMENTAL_SHARE = 0.2
@@ -275,17 +281,17 @@ def _write_map(conn, previous: PreviousIds, node_codes, oneids, now: datetime) -
     frame = pa.table(
         {
             "node_id": np.arange(len(node_codes)),
-            "oneid": pa.DictionaryArray.from_arrays(pa.array(node_codes), oneids),
+            "oneid": oneids.take(pa.array(node_codes)),
             "resolved_at": resolved_at,
         }
     )
     conn.register("id_map_frame", frame)
     try:
+        conn.execute(f"create or replace table {ONEID_MAP} {ONEID_MAP_COLUMNS}")
         # unordered: a sort would hold every row before the first is written
         conn.execute(
-            f"""create or replace table {ONEID_MAP} as
-            select n.identifier_type, n.identifier_value, f.oneid::varchar as oneid,
-                   f.resolved_at
+            f"""insert into {ONEID_MAP}
+            select n.identifier_type, n.identifier_value, f.oneid, f.resolved_at
             from identity_nodes as n
             join id_map_frame as f using (node_id)"""
         )
