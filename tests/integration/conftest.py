@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ DEMO_CUSTOMERS = 800
 DEMO_DAYS = 45
 DEMO_SEED = 7
 BAD_ROW_RATE = 0.0  # exact metrics; bad rows are checked in test_simulated_sources.py
+# the mart tests' history: a whole outbound campaign (calls on days 60-62, then 30 days of
+# win-backs), several WeCom deletes and four business months
+FULL_HISTORY_DAYS = 100
 
 
 @dataclass
@@ -73,9 +77,9 @@ class Pipeline:
         return {name: self.query(f"select count(*) from raw.{name}")[0][0] for name in RAW_TABLES}
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    home = tmp_path_factory.mktemp("siyu_home")
+@contextmanager
+def demo_home(home: Path):
+    """The environment of a demo run in `home`, set while the block runs, restored after."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SIYU_HOME", str(home))
         env.setenv("SIYU_MODE", "demo")
@@ -87,6 +91,12 @@ def pipeline(tmp_path_factory):
         from orchestration.cli import prepare_home
 
         prepare_home(settings)
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    with demo_home(tmp_path_factory.mktemp("siyu_home")) as settings:
         simulate_brand(
             settings.sources_dir,
             customers=DEMO_CUSTOMERS,
@@ -95,3 +105,30 @@ def pipeline(tmp_path_factory):
             bad_row_rate=BAD_ROW_RATE,
         )
         yield Pipeline(settings)
+
+
+@dataclass(frozen=True)
+class FullHistory:
+    pipeline: Pipeline
+    lost_callbacks: tuple  # (true relationships, lost adds, lost deletes), see wecom_truth.py
+
+
+@pytest.fixture(scope="session")
+def full_history_brand(tmp_path_factory):
+    """One brand over FULL_HISTORY_DAYS, some WeCom callbacks lost, built once for every mart
+    test: they only read it."""
+    from .wecom_truth import lose_callbacks
+
+    with demo_home(tmp_path_factory.mktemp("full_history_home")) as settings:
+        simulate_brand(
+            settings.sources_dir,
+            customers=DEMO_CUSTOMERS,
+            days=FULL_HISTORY_DAYS,
+            seed=DEMO_SEED,
+            bad_row_rate=BAD_ROW_RATE,
+        )
+        lost = lose_callbacks(settings.sources_dir, DEMO_SEED, DEMO_CUSTOMERS, FULL_HISTORY_DAYS)
+        pipeline = Pipeline(settings)
+        result = pipeline.run()
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        yield FullHistory(pipeline, lost)
