@@ -20,39 +20,9 @@ oneid_map as (
 
 ),
 
-tmall_orders as (
+orders as (
 
-    select * from {{ ref('stg_tmall__orders') }}
-
-),
-
-jd_orders as (
-
-    select * from {{ ref('stg_jd__orders') }}
-
-),
-
-douyin_orders as (
-
-    select * from {{ ref('stg_douyin__orders') }}
-
-),
-
-mall_orders as (
-
-    select * from {{ ref('stg_mall__orders') }}
-
-),
-
-live_orders as (
-
-    select * from {{ ref('stg_live__orders') }}
-
-),
-
-pos_receipts as (
-
-    select * from {{ ref('int_pos_receipts_aggregated') }}
+    select * from {{ ref('fct_orders') }}
 
 ),
 
@@ -109,117 +79,19 @@ connected_customers as (
 
 ---------- purchases and store visits in every channel, by customer
 
+-- a paid order in any channel is a purchase; every store receipt is a visit, and a return
+-- receipt is a visit and negative revenue, not a purchase
 purchases as (
 
     select
-        coalesce(oneid_map.oneid, 'tmall_buyer_nick_hash:' || tmall_orders.buyer_nick_hash)
-            as customer_key,
-        tmall_orders.paid_at as purchased_at,
-        tmall_orders.paid_date as purchase_date,
-        tmall_orders.net_amount,
-        true as is_purchase,
-        false as is_store_visit
-    from tmall_orders
-    left join oneid_map
-        on
-            oneid_map.identifier_type = 'tmall_buyer_nick_hash'
-            and tmall_orders.buyer_nick_hash = oneid_map.identifier_value
-    where tmall_orders.is_paid
-
-    union all
-
-    select
-        coalesce(oneid_map.oneid, 'jd_pin_hash:' || jd_orders.jd_pin_hash) as customer_key,
-        jd_orders.paid_at as purchased_at,
-        jd_orders.paid_date as purchase_date,
-        jd_orders.net_amount,
-        true as is_purchase,
-        false as is_store_visit
-    from jd_orders
-    left join oneid_map
-        on
-            oneid_map.identifier_type = 'jd_pin_hash'
-            and jd_orders.jd_pin_hash = oneid_map.identifier_value
-    where jd_orders.is_paid
-
-    union all
-
-    select
-        coalesce(oneid_map.oneid, 'douyin_open_id:' || douyin_orders.douyin_open_id)
-            as customer_key,
-        douyin_orders.paid_at as purchased_at,
-        douyin_orders.paid_date as purchase_date,
-        douyin_orders.net_amount,
-        true as is_purchase,
-        false as is_store_visit
-    from douyin_orders
-    left join oneid_map
-        on
-            oneid_map.identifier_type = 'douyin_open_id'
-            and douyin_orders.douyin_open_id = oneid_map.identifier_value
-    where douyin_orders.is_paid
-
-    union all
-
-    select
-        coalesce(
-            oneid_map.oneid,
-            'mall_openid:' || coalesce(mall_orders.appid, '{{ var("mall_appid") }}')
-            || '/' || mall_orders.openid
-        ) as customer_key,
-        mall_orders.paid_at as purchased_at,
-        mall_orders.paid_date as purchase_date,
-        mall_orders.net_amount,
-        true as is_purchase,
-        false as is_store_visit
-    from mall_orders
-    left join oneid_map
-        on
-            oneid_map.identifier_type = 'mall_openid'
-            and coalesce(mall_orders.appid, '{{ var("mall_appid") }}')
-            || '/' || mall_orders.openid = oneid_map.identifier_value
-    where mall_orders.is_paid
-
-    union all
-
-    -- live orders are paid when placed in the live room
-    select
-        coalesce(
-            openid_map.oneid,
-            unionid_map.oneid,
-            'mall_openid:{{ var("mall_appid") }}/' || live_orders.openid
-        ) as customer_key,
-        live_orders.ordered_at as purchased_at,
-        live_orders.ordered_date as purchase_date,
-        live_orders.net_amount,
-        true as is_purchase,
-        false as is_store_visit
-    from live_orders
-    left join oneid_map as openid_map
-        on
-            openid_map.identifier_type = 'mall_openid'
-            and '{{ var("mall_appid") }}/' || live_orders.openid = openid_map.identifier_value
-    left join oneid_map as unionid_map
-        on
-            unionid_map.identifier_type = 'unionid'
-            and live_orders.unionid = unionid_map.identifier_value
-    where live_orders.is_paid
-
-    union all
-
-    -- a store receipt is a visit; a return receipt is a visit and negative revenue, not a purchase
-    select
-        coalesce(
-            oneid,
-            'pos_member_card:' || member_card_no,
-            'phone_hash:' || phone_hash
-        ) as customer_key,
-        sold_at as purchased_at,
-        business_date as purchase_date,
+        customer_key,
+        coalesce(paid_at, ordered_at) as purchased_at,
+        coalesce(paid_date, order_date) as purchase_date,
         net_amount,
-        is_sale as is_purchase,
-        true as is_store_visit
-    from pos_receipts
+        is_paid_sale as is_purchase,
+        channel = 'pos' as is_store_visit
+    from orders
+    where is_paid_sale or channel = 'pos'
 
 ),
 
@@ -270,25 +142,15 @@ reactivated as (
 
     select
         campaigns.campaign_id,
-        count(
-            distinct coalesce(
-                oneid_map.oneid,
-                'mall_openid:' || coalesce(mall_orders.appid, '{{ var("mall_appid") }}')
-                || '/' || mall_orders.openid
-            )
-        ) as reactivated_customers
+        count(distinct orders.customer_key) as reactivated_customers
     from campaigns
-    inner join mall_orders
+    inner join orders
         on
-            'outbound_' || campaigns.campaign_id = mall_orders.channel_code
-            and campaigns.first_called_at <= mall_orders.created_at
+            orders.channel = 'mall'
+            and 'outbound_' || campaigns.campaign_id = orders.channel_code
+            and campaigns.first_called_at <= orders.ordered_at
             and {{ dbt.dateadd('day', window_days, 'campaigns.last_call_date') }}
-            >= mall_orders.created_date
-    left join oneid_map
-        on
-            oneid_map.identifier_type = 'mall_openid'
-            and coalesce(mall_orders.appid, '{{ var("mall_appid") }}')
-            || '/' || mall_orders.openid = oneid_map.identifier_value
+            >= orders.order_date
     group by campaigns.campaign_id
 
 ),

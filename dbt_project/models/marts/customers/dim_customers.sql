@@ -18,15 +18,9 @@ wecom_relationships as (
 
 ),
 
-tmall_orders as (
+orders as (
 
-    select * from {{ ref('stg_tmall__orders') }}
-
-),
-
-pos_receipts as (
-
-    select * from {{ ref('int_pos_receipts_aggregated') }}
+    select * from {{ ref('fct_orders') }}
 
 ),
 
@@ -112,68 +106,24 @@ wecom as (
 
 ),
 
----------- purchases
+---------- purchases: every channel's orders of the person
 
-tmall_paid_orders as (
-
-    select
-        oneid_map.oneid,
-        tmall_orders.order_no,
-        tmall_orders.paid_at,
-        tmall_orders.net_amount
-    from tmall_orders
-    inner join oneid_map
-        on
-            oneid_map.identifier_type = 'tmall_buyer_nick_hash'
-            and tmall_orders.buyer_nick_hash = oneid_map.identifier_value
-    where tmall_orders.is_paid
-
-),
-
-tmall as (
+order_totals as (
 
     select
         oneid,
-        count(*) as tmall_paid_orders,
-        sum(net_amount) as tmall_net_revenue
-    from tmall_paid_orders
-    group by oneid
-
-),
-
-pos as (
-
-    select
-        oneid,
-        sum(case when is_sale then 1 else 0 end) as pos_receipts,
-        sum(net_amount) as pos_net_revenue
-    from pos_receipts
+        sum(case when channel = 'tmall' and is_paid_sale then 1 else 0 end) as tmall_paid_orders,
+        sum(case when channel = 'tmall' and is_paid_sale then net_amount else 0 end)
+            as tmall_net_revenue,
+        sum(case when channel != 'pos' and is_paid_sale then 1 else 0 end) as online_paid_orders,
+        sum(case when channel != 'pos' and is_paid_sale then net_amount else 0 end)
+            as online_net_revenue,
+        sum(case when channel = 'pos' and is_paid_sale then 1 else 0 end) as pos_receipts,
+        -- store returns are receipts of their own and lower the store revenue
+        sum(case when channel = 'pos' then net_amount else 0 end) as pos_net_revenue,
+        max(case when is_paid_sale then paid_at end) as last_purchase_at
+    from orders
     where oneid is not null
-    group by oneid
-
-),
-
-purchases as (
-
-    select
-        oneid,
-        paid_at as purchased_at
-    from tmall_paid_orders
-    union all
-    select
-        oneid,
-        sold_at as purchased_at
-    from pos_receipts
-    where is_sale and oneid is not null
-
-),
-
-last_purchases as (
-
-    select
-        oneid,
-        max(purchased_at) as last_purchase_at
-    from purchases
     group by oneid
 
 ),
@@ -198,17 +148,17 @@ joined as (
         identifier_counts.identifier_count,
         coalesce(wecom.active_guide_count, 0) as active_guide_count,
         wecom.first_wecom_added_at,
-        coalesce(tmall.tmall_paid_orders, 0) as tmall_paid_orders,
-        coalesce(tmall.tmall_net_revenue, 0) as tmall_net_revenue,
-        coalesce(pos.pos_receipts, 0) as pos_receipts,
-        coalesce(pos.pos_net_revenue, 0) as pos_net_revenue,
-        last_purchases.last_purchase_at
+        coalesce(order_totals.tmall_paid_orders, 0) as tmall_paid_orders,
+        coalesce(order_totals.tmall_net_revenue, 0) as tmall_net_revenue,
+        coalesce(order_totals.online_paid_orders, 0) as online_paid_orders,
+        coalesce(order_totals.online_net_revenue, 0) as online_net_revenue,
+        coalesce(order_totals.pos_receipts, 0) as pos_receipts,
+        coalesce(order_totals.pos_net_revenue, 0) as pos_net_revenue,
+        order_totals.last_purchase_at
     from identifier_counts
     left join first_seen on identifier_counts.oneid = first_seen.oneid
     left join wecom on identifier_counts.oneid = wecom.oneid
-    left join tmall on identifier_counts.oneid = tmall.oneid
-    left join pos on identifier_counts.oneid = pos.oneid
-    left join last_purchases on identifier_counts.oneid = last_purchases.oneid
+    left join order_totals on identifier_counts.oneid = order_totals.oneid
 
 ),
 
@@ -233,9 +183,11 @@ final as (
         cast(first_wecom_added_at as timestamp) as first_wecom_added_at,
         cast(tmall_paid_orders as bigint) as tmall_paid_orders,
         cast(tmall_net_revenue as decimal(18, 2)) as tmall_net_revenue,
+        cast(online_paid_orders as bigint) as online_paid_orders,
+        cast(online_net_revenue as decimal(18, 2)) as online_net_revenue,
         cast(pos_receipts as bigint) as pos_receipts,
         cast(pos_net_revenue as decimal(18, 2)) as pos_net_revenue,
-        cast(tmall_net_revenue + pos_net_revenue as decimal(18, 2)) as net_revenue,
+        cast(online_net_revenue + pos_net_revenue as decimal(18, 2)) as net_revenue,
         cast(last_purchase_at as timestamp) as last_purchase_at
     from joined
 

@@ -6,121 +6,27 @@
 
 with
 
-oneid_map as (
+orders as (
 
-    select * from {{ ref('stg_identity__oneid_map') }}
-
-),
-
-tmall_orders as (
-
-    select * from {{ ref('stg_tmall__orders') }}
+    select * from {{ ref('fct_orders') }}
 
 ),
 
-jd_orders as (
+---------- every channel's paid orders and store receipts, by customer
 
-    select * from {{ ref('stg_jd__orders') }}
-
-),
-
-douyin_orders as (
-
-    select * from {{ ref('stg_douyin__orders') }}
-
-),
-
-mall_orders as (
-
-    select * from {{ ref('stg_mall__orders') }}
-
-),
-
-live_orders as (
-
-    select * from {{ ref('stg_live__orders') }}
-
-),
-
-pos_receipts as (
-
-    select * from {{ ref('int_pos_receipts_aggregated') }}
-
-),
-
----------- each channel's paid orders, with the identifier that names the buyer
-
-online_orders as (
-
-    select
-        'tmall_buyer_nick_hash' as identifier_type,
-        buyer_nick_hash as identifier_value,
-        paid_date as purchase_date,
-        net_amount
-    from tmall_orders
-    where is_paid
-    union all
-    select
-        'jd_pin_hash' as identifier_type,
-        jd_pin_hash as identifier_value,
-        paid_date as purchase_date,
-        net_amount
-    from jd_orders
-    where is_paid
-    union all
-    select
-        'douyin_open_id' as identifier_type,
-        douyin_open_id as identifier_value,
-        paid_date as purchase_date,
-        net_amount
-    from douyin_orders
-    where is_paid
-    union all
-    select
-        'mall_openid' as identifier_type,
-        coalesce(appid, '{{ var("mall_appid") }}') || '/' || openid as identifier_value,
-        paid_date as purchase_date,
-        net_amount
-    from mall_orders
-    where is_paid
-    union all
-    -- live orders are paid when placed and carry the viewer's openid in the brand's mall
-    select
-        'mall_openid' as identifier_type,
-        '{{ var("mall_appid") }}' || '/' || openid as identifier_value,
-        ordered_date as purchase_date,
-        net_amount
-    from live_orders
-    where is_paid
-
-),
-
--- an online order counts as a purchase unless it was refunded in full
+-- an online order counts as a purchase unless it was refunded in full; a store return is a
+-- receipt of its own, dated when the goods came back
 customer_orders as (
 
     select
-        coalesce(
-            oneid_map.oneid,
-            online_orders.identifier_type || ':' || online_orders.identifier_value
-        ) as customer_key,
-        online_orders.purchase_date,
-        online_orders.net_amount,
-        online_orders.net_amount > 0 as is_purchase
-    from online_orders
-    left join oneid_map
-        on
-            online_orders.identifier_type = oneid_map.identifier_type
-            and online_orders.identifier_value = oneid_map.identifier_value
-    where online_orders.identifier_value is not null
-    union all
-    -- a store return is a receipt of its own, dated when the goods came back
-    select
-        oneid as customer_key,
-        business_date as purchase_date,
+        customer_key,
+        coalesce(paid_date, order_date) as purchase_date,
         net_amount,
-        is_sale as is_purchase
-    from pos_receipts
-    where oneid is not null
+        is_paid_sale and net_amount > 0 as is_purchase
+    from orders
+    where
+        customer_key is not null
+        and (is_paid_sale or channel = 'pos')
 
 ),
 
