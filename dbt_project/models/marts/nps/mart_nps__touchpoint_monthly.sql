@@ -2,43 +2,19 @@ with
 
 nps_responses as (
 
-    select * from {{ ref('stg_surveys__nps_responses') }}
+    select * from {{ ref('int_nps_responses_identified') }}
 
 ),
-
-oneid_map as (
-
-    select * from {{ ref('stg_identity__oneid_map') }}
-
-),
-
----------- one row per answer sheet, with the person who filled it in
 
 responses as (
 
     select
         -- an answer without a 来源渠道 still counts, under its own label
-        coalesce(nps_responses.touchpoint, '(none)') as touchpoint,
-        cast({{ dbt.date_trunc('month', 'nps_responses.submitted_date') }} as date)
-            as business_month,
-        nps_responses.nps_category,
-        coalesce(
-            phone_map.oneid,
-            unionid_map.oneid,
-            'phone_hash:' || nps_responses.phone_hash,
-            'unionid:' || nps_responses.unionid,
-            'nps_response:' || nps_responses.survey_id
-            || '|' || cast(nps_responses.response_no as {{ dbt.type_string() }})
-        ) as customer_key
+        coalesce(touchpoint, '(none)') as touchpoint,
+        business_month,
+        nps_category,
+        customer_key
     from nps_responses
-    left join oneid_map as phone_map
-        on
-            phone_map.identifier_type = 'phone_hash'
-            and nps_responses.phone_hash = phone_map.identifier_value
-    left join oneid_map as unionid_map
-        on
-            unionid_map.identifier_type = 'unionid'
-            and nps_responses.unionid = unionid_map.identifier_value
 
 ),
 
