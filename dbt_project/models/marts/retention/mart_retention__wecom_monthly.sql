@@ -37,19 +37,9 @@ bounds as (
 
 ),
 
-digits as (
-
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
-
-),
-
 month_offsets as (
 
-    select hundreds.digit * 100 + tens.digit * 10 + ones.digit as month_offset
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as ones
+    {{ month_offsets('month_offset') }}
 
 ),
 
