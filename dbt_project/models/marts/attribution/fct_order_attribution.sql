@@ -1,0 +1,273 @@
+{#-
+    Guide and store attribution (导购归因) of every paid order with a oneid: the candidate of
+    each rule, the rule in force and where the rules disagree. Rules: see the
+    fct_order_attribution docs.
+-#}
+
+{%- set rules = ['exclusive_guide', 'last_guide_touch', 'store_of_purchase'] -%}
+{%- set rule = var('attribution_rule') -%}
+{%- if rule not in rules -%}
+    {{ exceptions.raise_compiler_error(
+        "var('attribution_rule') must be one of " ~ rules ~ ", not '" ~ rule ~ "'"
+    ) }}
+{%- endif -%}
+{%- set credited_guide, credited_store = {
+    'exclusive_guide': ('compared.exclusive_guide_userid', 'compared.exclusive_store_id'),
+    'last_guide_touch': ('compared.last_touch_guide_userid', 'compared.last_touch_store_id'),
+    'store_of_purchase': (
+        'coalesce(compared.exclusive_guide_userid, compared.last_touch_guide_userid)',
+        'compared.purchase_store_id',
+    ),
+}[rule] -%}
+{%- set window_days = var('attribution_last_touch_window_days') -%}
+
+with
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+wecom_relationships as (
+
+    select * from {{ ref('fct_wecom_relationships') }}
+
+),
+
+channel_codes as (
+
+    select * from {{ ref('channel_codes') }}
+
+),
+
+paid_orders as (
+
+    select
+        order_key,
+        channel,
+        store_id,
+        oneid,
+        paid_at,
+        paid_date,
+        paid_amount,
+        net_amount
+    from orders
+    where is_paid_sale and oneid is not null
+
+),
+
+---------- a guide's store: the store whose till codes (门店活码) brought most of their adds
+
+guide_store_adds as (
+
+    select
+        wecom_relationships.guide_userid,
+        channel_codes.store_id,
+        count(*) as store_adds
+    from wecom_relationships
+    inner join channel_codes
+        on wecom_relationships.add_state = channel_codes.channel_code
+    where channel_codes.channel_type = 'store_qr'
+    group by wecom_relationships.guide_userid, channel_codes.store_id
+
+),
+
+guide_stores as (
+
+    select
+        guide_userid,
+        store_id,
+        row_number() over (
+            partition by guide_userid
+            order by store_adds desc, store_id asc
+        ) as store_rank
+    from guide_store_adds
+
+),
+
+---------- the relationships open when the order was paid
+
+open_relationships as (
+
+    select
+        paid_orders.order_key,
+        wecom_relationships.guide_userid,
+        wecom_relationships.valid_from,
+        {{ dbt.datediff('wecom_relationships.added_date', 'paid_orders.paid_date', 'day') }}
+            as days_before,
+        -- the owning guide is the one the customer has kept longest
+        row_number() over (
+            partition by paid_orders.order_key
+            order by wecom_relationships.valid_from, wecom_relationships.guide_userid
+        ) as owner_rank,
+        row_number() over (
+            partition by paid_orders.order_key
+            order by wecom_relationships.valid_from desc, wecom_relationships.guide_userid asc
+        ) as touch_rank
+    from paid_orders
+    inner join wecom_relationships
+        on
+            paid_orders.oneid = wecom_relationships.oneid
+            and paid_orders.paid_at >= wecom_relationships.valid_from
+            and (
+                wecom_relationships.valid_to is null
+                or paid_orders.paid_at < wecom_relationships.valid_to
+            )
+
+),
+
+exclusive_guides as (
+
+    select
+        order_key,
+        guide_userid,
+        valid_from as added_at
+    from open_relationships
+    where owner_rank = 1
+
+),
+
+last_touches as (
+
+    select
+        open_relationships.order_key,
+        open_relationships.guide_userid,
+        open_relationships.valid_from as added_at,
+        open_relationships.days_before
+    from open_relationships
+    inner join paid_orders on open_relationships.order_key = paid_orders.order_key
+    where
+        open_relationships.touch_rank = 1
+        and open_relationships.valid_from
+        >= {{ dbt.dateadd('day', -window_days, 'paid_orders.paid_at') }}
+
+),
+
+---------- the candidate of each rule
+
+candidates as (
+
+    select
+        paid_orders.*,
+        exclusive_guides.guide_userid as exclusive_guide_userid,
+        exclusive_guides.added_at as exclusive_guide_added_at,
+        exclusive_stores.store_id as exclusive_store_id,
+        last_touches.guide_userid as last_touch_guide_userid,
+        last_touches.added_at as last_touch_added_at,
+        last_touches.days_before as last_touch_days_before,
+        last_touch_stores.store_id as last_touch_store_id,
+        -- a receipt names its store; an online order takes the store of the guide who serves
+        case
+            when paid_orders.channel = 'pos' then paid_orders.store_id
+            else coalesce(exclusive_stores.store_id, last_touch_stores.store_id)
+        end as purchase_store_id
+    from paid_orders
+    left join exclusive_guides on paid_orders.order_key = exclusive_guides.order_key
+    left join last_touches on paid_orders.order_key = last_touches.order_key
+    left join guide_stores as exclusive_stores
+        on
+            exclusive_guides.guide_userid = exclusive_stores.guide_userid
+            and exclusive_stores.store_rank = 1
+    left join guide_stores as last_touch_stores
+        on
+            last_touches.guide_userid = last_touch_stores.guide_userid
+            and last_touch_stores.store_rank = 1
+
+),
+
+---------- where the rules disagree: both name a candidate and the candidates differ
+
+-- an online order's store comes from its guide, so only a receipt's store can disagree
+compared as (
+
+    select
+        *,
+        coalesce(exclusive_guide_userid <> last_touch_guide_userid, false)
+            as exclusive_vs_last_touch_conflict,
+        coalesce(channel = 'pos' and exclusive_store_id <> purchase_store_id, false)
+            as exclusive_vs_store_conflict,
+        coalesce(channel = 'pos' and last_touch_store_id <> purchase_store_id, false)
+            as last_touch_vs_store_conflict
+    from candidates
+
+),
+
+conflict_reasons as (
+
+    select
+        order_key,
+        1 as reason_seq,
+        'exclusive guide ' || exclusive_guide_userid
+        || ' differs from last touch ' || last_touch_guide_userid
+        || ' (added ' || cast(last_touch_days_before as {{ dbt.type_string() }})
+        || ' days before)' as reason
+    from compared
+    where exclusive_vs_last_touch_conflict
+    union all
+    select
+        order_key,
+        2 as reason_seq,
+        'store of purchase ' || purchase_store_id
+        || ' differs from exclusive guide ' || exclusive_guide_userid
+        || '''s store ' || exclusive_store_id as reason
+    from compared
+    where exclusive_vs_store_conflict
+    union all
+    select
+        order_key,
+        3 as reason_seq,
+        'store of purchase ' || purchase_store_id
+        || ' differs from last touch ' || last_touch_guide_userid
+        || '''s store ' || last_touch_store_id as reason
+    from compared
+    where last_touch_vs_store_conflict
+
+),
+
+order_conflicts as (
+
+    select
+        order_key,
+        {{ dbt.listagg('reason', "'; '", 'order by reason_seq') }} as conflict_reason
+    from conflict_reasons
+    group by order_key
+
+),
+
+final as (
+
+    select
+        cast(compared.order_key as {{ dbt.type_string() }}) as order_key,
+        cast(compared.channel as {{ dbt.type_string() }}) as channel,
+        cast(compared.oneid as {{ dbt.type_string() }}) as oneid,
+        cast(compared.paid_at as timestamp) as paid_at,
+        cast(compared.paid_date as date) as paid_date,
+        cast(compared.paid_amount as decimal(18, 2)) as paid_amount,
+        cast(compared.net_amount as decimal(18, 2)) as net_amount,
+        cast(compared.exclusive_guide_userid as {{ dbt.type_string() }})
+            as exclusive_guide_userid,
+        cast(compared.exclusive_guide_added_at as timestamp) as exclusive_guide_added_at,
+        cast(compared.exclusive_store_id as {{ dbt.type_string() }}) as exclusive_store_id,
+        cast(compared.last_touch_guide_userid as {{ dbt.type_string() }})
+            as last_touch_guide_userid,
+        cast(compared.last_touch_added_at as timestamp) as last_touch_added_at,
+        cast(compared.last_touch_days_before as bigint) as last_touch_days_before,
+        cast(compared.last_touch_store_id as {{ dbt.type_string() }}) as last_touch_store_id,
+        cast(compared.purchase_store_id as {{ dbt.type_string() }}) as purchase_store_id,
+        cast('{{ rule }}' as {{ dbt.type_string() }}) as attribution_rule,
+        cast({{ credited_guide }} as {{ dbt.type_string() }}) as credited_guide_userid,
+        cast({{ credited_store }} as {{ dbt.type_string() }}) as credited_store_id,
+        compared.exclusive_vs_last_touch_conflict,
+        compared.exclusive_vs_store_conflict,
+        compared.last_touch_vs_store_conflict,
+        compared.exclusive_vs_last_touch_conflict
+        or compared.exclusive_vs_store_conflict
+        or compared.last_touch_vs_store_conflict as attribution_conflict,
+        cast(order_conflicts.conflict_reason as {{ dbt.type_string() }}) as conflict_reason
+    from compared
+    left join order_conflicts on compared.order_key = order_conflicts.order_key
+
+)
+
+select * from final
