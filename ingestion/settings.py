@@ -44,6 +44,8 @@ class Settings:
     # broken export
     quarantine_block_min_rows: int = 10
     mall_api: MallApiSettings = MallApiSettings()
+    # share of rows the demo brand writes broken, to see the quarantine at work; exact metrics at 0
+    demo_bad_row_rate: float = 0.0
 
     @property
     def is_demo(self) -> bool:
@@ -72,6 +74,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_quarantine_share=float(env.get("SIYU_MAX_QUARANTINE_SHARE", "0.02")),
         quarantine_block_min_rows=int(env.get("SIYU_QUARANTINE_BLOCK_MIN_ROWS", "10")),
         mall_api=_mall_api_settings(env),
+        demo_bad_row_rate=float(env.get("SIYU_DEMO_BAD_ROW_RATE", "0")),
     )
 
 

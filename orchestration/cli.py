@@ -40,6 +40,7 @@ def ensure_demo_sources(settings: Settings) -> None:
         customers=settings.demo_customers,
         days=settings.demo_days,
         seed=settings.demo_seed,
+        bad_row_rate=settings.demo_bad_row_rate,
     )
 
 
