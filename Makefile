@@ -34,7 +34,7 @@ test: manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(LINT_SQL)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 validate: manifest
 	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/siyu prepare-home
