@@ -41,3 +41,16 @@
     ) as ranked
     where load_rank = 1
 {%- endmacro %}
+
+{#- The yyyymmdd date in a source file's path as a DATE; null when the path carries none. -#}
+{% macro path_export_date(path_column) -%}
+    {%- set file_date = path_date(path_column) -%}
+    cast(
+        nullif(
+            substring({{ file_date }}, 1, 4)
+            || '-' || substring({{ file_date }}, 5, 2)
+            || '-' || substring({{ file_date }}, 7, 2),
+            '--'
+        ) as date
+    )
+{%- endmacro %}

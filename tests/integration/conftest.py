@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ BAD_ROW_RATE = 0.0  # exact metrics; bad rows are checked in test_simulated_sour
 # the mart tests' history: a whole outbound campaign (calls on days 60-62, then 30 days of
 # win-backs), several WeCom deletes and four business months
 FULL_HISTORY_DAYS = 100
+
+
+def read_csv(path: Path) -> list[dict]:
+    """A ground-truth or source CSV as dicts, one per row."""
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 
 import pytest
+
+from .conftest import read_csv
 
 NPS_MART = "marts.mart_nps__monthly"
 NPS_TOUCHPOINT_MART = "marts.mart_nps__touchpoint_monthly"
@@ -13,11 +14,6 @@ OUTBOUND_MART = "marts.mart_campaigns__outbound_funnel"
 # purchases are found through OneID (a mall account without phone or unionid stays unlinked) and
 # include purchases the call did not cause, so they only approximate the platform's win-backs
 PURCHASED_TOLERANCE = (2, 0.25)
-
-
-def read_csv(path):
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ files that arrived late (files.csv)."""
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +15,7 @@ from ingestion.simulator.clock import DAY, Period
 from ingestion.simulator.people import make_people
 from ingestion.simulator.simulate import _world
 
-from .conftest import DEMO_CUSTOMERS, DEMO_SEED
+from .conftest import DEMO_CUSTOMERS, DEMO_SEED, read_csv
 from .conftest import FULL_HISTORY_DAYS as HORIZON_DAYS
 from .wecom_truth import START
 
@@ -28,11 +27,6 @@ REFUNDING_SOURCES = ("tmall", "jd", "douyin", "mall", "pos")
 # a Monday re-export of Tmall and JD covers the 7 days before it: the last copy of an order
 REEXPORT_DAYS = 7
 ZERO = (0, 0, Decimal(0), Decimal(0))
-
-
-def read_csv(path):
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def day_of(t: int) -> date:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 
 import pytest
+
+from .conftest import read_csv
 
 INVITES_FACT = "marts.fct_referral_invites"
 CAMPAIGNS_MART = "marts.mart_referral__campaigns"
@@ -13,11 +14,6 @@ TREES_MART = "marts.mart_referral__trees"
 # the farm rules read device and timing fields, not the simulator's label: a self-invite sent
 # inside a farm's burst by the farm's own inviter would be counted as farm
 FARM_TOLERANCE = (1, 0.05)
-
-
-def read_csv(path):
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

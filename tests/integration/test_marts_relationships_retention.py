@@ -5,7 +5,6 @@ from the full contact list is checked too."""
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from ingestion.simulator.clock import DAY
 from ingestion.simulator.wecom import ADD
 
 from .conftest import FULL_HISTORY_DAYS as HORIZON_DAYS
+from .conftest import read_csv
 from .wecom_truth import START, Relationship, snapshot_days
 
 RELATIONSHIPS = "marts.fct_wecom_relationships"
@@ -40,11 +40,6 @@ class Interval:
     added_day: int
     ended_day: int | None
     retention_days: float | None
-
-
-def read_csv(path):
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def local_time(t: int) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from collections import defaultdict
@@ -17,17 +16,12 @@ from ingestion.simulator.clock import Period
 from ingestion.simulator.people import make_people
 from ingestion.sources import RAW_TABLES
 
-from .conftest import DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED
+from .conftest import DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED, read_csv
 
 ACQUISITION_MART = "marts.mart_acquisition__channel_daily"
 MALL_API_FOLDER = "_mall_api/"  # the demo mall's server-side records, landed as fetched pages
 # the channel families whose reach the mart computes today; new friends are checked for all
 REACH_FAMILIES = ("store_", "pkgcard_tmall")
-
-
-def read_csv(path):
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

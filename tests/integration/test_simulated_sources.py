@@ -1,9 +1,7 @@
 """Every source of a simulated brand with bad rows, landed: each bad row is caught where the
 simulator says it put it, and every other row lands. No Dagster, no dbt: ingestion alone."""
 
-import csv
 import os
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,12 +10,9 @@ from ingestion.landing import land
 from ingestion.simulator import simulate_brand
 from ingestion.sources import ALL_SPECS
 
+from .conftest import read_csv
+
 BAD_ROW_RATE = 0.02
-
-
-def read_csv(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

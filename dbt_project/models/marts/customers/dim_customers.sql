@@ -3,17 +3,7 @@
 -#}
 
 {#- the export date in the path of the Tmall member file a member's latest row came from -#}
-{%- set file_date = path_date('tmall_members._source_file') -%}
-{%- set export_date -%}
-    cast(
-        nullif(
-            substring({{ file_date }}, 1, 4)
-            || '-' || substring({{ file_date }}, 5, 2)
-            || '-' || substring({{ file_date }}, 7, 2),
-            '--'
-        ) as date
-    )
-{%- endset -%}
+{%- set export_date = path_export_date('tmall_members._source_file') -%}
 
 with
 

@@ -3,18 +3,8 @@
     mall and live rooms, and the store receipts. Definitions: see the fct_orders docs.
 -#}
 
-{#- the export date in the path of the file the order's latest copy came from ('' when none) -#}
-{%- set file_date = path_date('_source_file') -%}
-{%- set export_date -%}
-    cast(
-        nullif(
-            substring({{ file_date }}, 1, 4)
-            || '-' || substring({{ file_date }}, 5, 2)
-            || '-' || substring({{ file_date }}, 7, 2),
-            '--'
-        ) as date
-    )
-{%- endset -%}
+{#- the export date in the path of the file the order's latest copy came from (null when none) -#}
+{%- set export_date = path_export_date('_source_file') -%}
 
 with
 
