@@ -82,7 +82,7 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
         select row_number() over (order by identifier_type) as type_id, identifier_type
         from (select distinct identifier_type from {IDENTIFIERS})"""
     )
-    _number_nodes(conn)
+    node_count = _number_nodes(conn)
     # dbt stores each edge once (left < right), so the node pair is the edge's key
     conn.execute(
         f"""create or replace temp table identity_edges as
@@ -98,7 +98,6 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
         join identity_types as rt on rt.identifier_type = e.right_type"""
     )
     rejected, unmatched = apply_guardrails(conn, rules, key, run_id, now)
-    node_count = conn.execute("select count(*) from identity_nodes").fetchone()[0]
     labels, edges = _component_labels(conn, node_count)
     conn.execute("drop table identity_edges")  # temp tables live in memory: free them early
     ids = assign_stable_ids(conn, labels, run_id, now)
@@ -117,8 +116,8 @@ def _resolve(conn, key, rules, run_id, now) -> ResolutionSummary:
     )
 
 
-def _number_nodes(conn: duckdb.DuckDBPyConnection) -> None:
-    """`identity_nodes`: each identifier (type, value) with an integer id counting from 0.
+def _number_nodes(conn: duckdb.DuckDBPyConnection) -> int:
+    """Number the identifiers from 0 as the temp `identity_nodes`; returns how many there are.
 
     The row ids of the dbt table serve when they run from 0 without gaps (a table dbt has just
     built): a view then numbers 3M identifiers without copying their strings.
@@ -141,6 +140,7 @@ def _number_nodes(conn: duckdb.DuckDBPyConnection) -> None:
             "create temp table identity_nodes as "
             f"select row_number() over () - 1 as node_id, {columns} from {IDENTIFIERS}"
         )
+    return int(rows)
 
 
 def _component_labels(conn: duckdb.DuckDBPyConnection, node_count: int) -> tuple[np.ndarray, int]:
