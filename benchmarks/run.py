@@ -59,7 +59,8 @@ STAGES = ("simulate", "ingest", "build", "rerun", "identity")
 
 def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[float, float]]:
     """Run the chosen stages in order; `on_stage` gets the figures so far after each one."""
-    shutil.rmtree(home, ignore_errors=True)
+    if "simulate" in stages:  # later stages alone reuse the brand already in `home`
+        shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "SIYU_HOME": str(home), "SIYU_MODE": "demo"}
     env.pop("SIYU_WAREHOUSE_PATH", None)
     env.pop("DAGSTER_HOME", None)
