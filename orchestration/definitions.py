@@ -3,10 +3,11 @@
 import dagster as dg
 
 from orchestration.defs import resources, schedules
+from orchestration.defs.clv import scores as clv_scores
 from orchestration.defs.identity import oneid
 from orchestration.defs.ingestion import raw_tables
 from orchestration.defs.transform import dbt_models
 
 defs = dg.Definitions.merge(
-    resources.defs, raw_tables.defs, oneid.defs, dbt_models.defs, schedules.defs
+    resources.defs, raw_tables.defs, oneid.defs, dbt_models.defs, schedules.defs, clv_scores.defs
 )

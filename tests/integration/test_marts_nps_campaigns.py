@@ -82,3 +82,59 @@ def test_outbound_funnel_matches_ground_truth(built):
             assert roi == pytest.approx(float(revenue) / float(cost))
         else:
             assert roi is None
+
+
+NPS_BREAKDOWNS = {
+    "marts.mart_nps__store_monthly": "store_id",
+    "marts.mart_nps__channel_monthly": "first_touch_channel",
+    "marts.mart_nps__segment_monthly": "segment_type, segment",
+}
+
+
+@pytest.mark.parametrize("mart", list(NPS_BREAKDOWNS))
+def test_nps_breakdowns_add_up_to_the_ground_truth_month(built, mart):
+    truth = {
+        row["month"]: [int(row[k]) for k in ("responses", "promoters", "passives", "detractors")]
+        for row in read_csv(built.ground_truth / "nps_monthly.csv")
+    }
+    # the segment mart counts every sheet once per kind of segment
+    kind = "segment_type" if "segment_type" in NPS_BREAKDOWNS[mart] else "'all'"
+    rows = built.query(
+        f"select {kind}, strftime(business_month, '%Y-%m'), "
+        f"responses, promoters, passives, detractors, nps from {mart}"
+    )
+    by_kind = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    for kind, month, *counts, nps in rows:
+        by_kind[kind][month] = [a + b for a, b in zip(by_kind[kind][month], counts, strict=True)]
+        responses, promoters, _, detractors = counts
+        assert nps == pytest.approx(100 * (promoters - detractors) / responses)
+    assert truth and by_kind
+    for kind, months in by_kind.items():
+        assert dict(months) == truth, kind
+
+
+def test_nps_store_visits_are_store_answers_of_store_buyers(built):
+    """Hand check: a visit-credited sheet is a 门店 sheet whose respondent bought in a store on
+    or before the day, recomputed here from the identified answers and the receipts."""
+    answers = built.query(
+        "select survey_id, response_no, customer_key, submitted_date, business_month "
+        "from intermediate.int_nps_responses_identified where touchpoint = '门店'"
+    )
+    store_sale_days = defaultdict(list)
+    for customer, day in built.query(
+        "select customer_key, paid_date from marts.fct_orders "
+        "where channel = 'pos' and is_paid_sale and customer_key is not null"
+    ):
+        store_sale_days[customer].append(day)
+    expected = defaultdict(int)
+    for *_, customer, submitted, month in answers:
+        if any(day <= submitted for day in store_sale_days.get(customer, [])):
+            expected[month] += 1
+    mart = dict(
+        built.query(
+            "select business_month, sum(visit_responses) from marts.mart_nps__store_monthly "
+            "group by 1 having sum(visit_responses) > 0"
+        )
+    )
+    assert sum(expected.values()) > 0
+    assert mart == dict(expected)

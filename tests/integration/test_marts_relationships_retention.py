@@ -5,11 +5,13 @@ from the full contact list is checked too."""
 
 from __future__ import annotations
 
+import json
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,11 @@ from .wecom_truth import START, Relationship, snapshot_days
 RELATIONSHIPS = "marts.fct_wecom_relationships"
 WECOM_MONTHLY = "marts.mart_retention__wecom_monthly"
 ORDER_COHORTS = "marts.mart_retention__order_cohorts"
+MONEY_MOVEMENTS = "marts.fct_order_money_movements"
+REPURCHASE = "marts.mart_retention__repurchase_monthly"
+TENURE = "marts.mart_retention__wecom_tenure"
+GROUPS = "marts.mart_retention__group_monthly"
+CALENDAR = "marts.dim_calendar"
 ONLINE_SOURCES = ("tmall", "jd", "douyin", "mall", "live")
 
 
@@ -198,9 +205,11 @@ def test_order_cohort_revenue_matches_ground_truth(brand, built):
         )
     )
     assert set(mart) == set(truth)
-    for month, net in mart.items():
-        # anonymous store receipts belong to no customer: between the online and the whole truth
-        assert truth[month]["online"] <= net <= truth[month]["online"] + truth[month]["pos"], month
+    # refunds are booked in the month they happen, so only the whole history adds up; anonymous
+    # store receipts belong to no customer: between the online and the whole truth
+    online = sum(month["online"] for month in truth.values())
+    pos = sum(month["pos"] for month in truth.values())
+    assert online <= sum(mart.values()) <= online + pos
     cohorts = brand.query(
         f"select cohort_month, count(*), min(activity_month), max(months_since_first), "
         f"max(cohort_customers) - min(cohort_customers) from {ORDER_COHORTS} group by all"
@@ -209,3 +218,176 @@ def test_order_cohort_revenue_matches_ground_truth(brand, built):
     for cohort, n, first_activity, span, size_spread in cohorts:
         months = (last.year - cohort.year) * 12 + last.month - cohort.month
         assert (n, first_activity, span, size_spread) == (months + 1, cohort, months, 0)
+
+
+def test_order_cohort_refunds_land_in_the_month_they_are_booked(brand, built):
+    """Each cohort month's revenue recomputed from the money movements of its customers."""
+    first_purchase = dict(
+        brand.query(
+            "select customer_key, date_trunc('month', min(paid_date)) from marts.fct_orders "
+            "where customer_key is not null and is_paid_sale and net_amount > 0 group by all"
+        )
+    )
+    expected = defaultdict(Decimal)
+    later_refunds = 0
+    for customer, booked, paid, amount in brand.query(
+        f"select customer_key, business_date, order_paid_date, amount from {MONEY_MOVEMENTS} "
+        "where customer_key is not null"
+    ):
+        cohort = first_purchase.get(customer)
+        if cohort is None or (paid or booked) < cohort:
+            continue
+        expected[(cohort, booked.replace(day=1))] += amount
+        later_refunds += bool(paid and paid.replace(day=1) < booked.replace(day=1))
+    assert later_refunds > 0  # refunds booked in a month after the sale are in the data
+    mart = {
+        (cohort, month): revenue
+        for cohort, month, revenue in brand.query(
+            f"select cohort_month, activity_month, net_revenue from {ORDER_COHORTS} "
+            "where net_revenue <> 0"
+        )
+    }
+    assert mart == {key: value for key, value in expected.items() if value}
+
+
+def repurchase_truth(purchase_days: dict[str, set[date]]) -> dict[date, dict]:
+    """The repurchase mart's definitions applied in Python to each customer's purchase days."""
+    months = defaultdict(lambda: {"buyers": set(), "repeat": set(), "intervals": []})
+    in_month = defaultdict(set)  # month -> customers with two purchase days or more in it
+    for customer, days in purchase_days.items():
+        ordered = sorted(days)
+        per_month = Counter(day.replace(day=1) for day in ordered)
+        for month, count in per_month.items():
+            if count >= 2:
+                in_month[month].add(customer)
+        for previous, day in zip([None, *ordered], ordered, strict=False):
+            month = months[day.replace(day=1)]
+            month["buyers"].add(customer)
+            if previous is not None:
+                month["repeat"].add(customer)
+                month["intervals"].append((day - previous).days)
+    return {
+        month: {
+            "buyers": len(m["buyers"]),
+            "repeat_buyers": len(m["repeat"]),
+            "in_month_repeat_buyers": len(in_month[month]),
+            "median": statistics.median(m["intervals"]) if m["intervals"] else None,
+            "mean": statistics.fmean(m["intervals"]) if m["intervals"] else None,
+        }
+        for month, m in months.items()
+    }
+
+
+def test_repurchase_matches_purchase_days_computed_in_python(brand, built):
+    purchase_days = defaultdict(set)
+    for customer, day in brand.query(
+        "select customer_key, paid_date from marts.fct_orders "
+        "where customer_key is not null and is_paid_sale and net_amount > 0"
+    ):
+        purchase_days[customer].add(day)
+    expected = repurchase_truth(purchase_days)
+    rows = brand.query(
+        "select business_month, buyers, repeat_buyers, repurchase_rate, median_interval_days, "
+        f"mean_interval_days, repurchase_rate_change, repurchase_rate_moving_avg from {REPURCHASE} "
+        "order by business_month"
+    )
+    in_month = brand.query(f"select business_month, in_month_repeat_buyers from {REPURCHASE}")
+    assert {month: n for month, n in in_month if n} == {
+        month: m["in_month_repeat_buyers"]
+        for month, m in expected.items()
+        if m["in_month_repeat_buyers"]
+    }
+    assert sum(n for _, n in in_month) > 0
+    assert {row[0] for row in rows if row[1]} == set(expected)
+    assert sum(m["repeat_buyers"] for m in expected.values()) > 0
+    rates = []
+    for month, buyers, repeat, rate, median, mean, change, moving in rows:
+        want = expected[month]
+        assert (buyers, repeat) == (want["buyers"], want["repeat_buyers"]), month
+        assert rate == pytest.approx(repeat / buyers)
+        assert median == pytest.approx(want["median"]) and mean == pytest.approx(want["mean"])
+        assert change == (None if not rates else pytest.approx(rate - rates[-1]))
+        rates.append(rate)
+        assert moving == pytest.approx(statistics.fmean(rates[-3:]))
+
+
+def test_wecom_tenure_matches_ground_truth(brand, built):
+    truth, lost_adds, lost_deletes = built
+    intervals = expected_intervals(truth, lost_adds, lost_deletes, HORIZON_DAYS)
+    as_of = max(max(i.added_day, i.ended_day or 0) for i in intervals)
+    expected = defaultdict(lambda: defaultdict(int))
+    for i in intervals:
+        month = expected[month_of(i.added_day)]
+        kept = (i.ended_day if i.ended_day is not None else as_of) - i.added_day
+        month["relationships_added"] += 1
+        month["ended_relationships"] += i.ended_day is not None
+        for n in (7, 30):
+            month[f"observed_{n}d"] += as_of - i.added_day >= n
+            month[f"survived_{n}d"] += as_of - i.added_day >= n and kept >= n
+    columns = list(next(iter(expected.values())))
+    rows = brand.query(
+        f"select added_month, {', '.join(f'sum({c})' for c in columns)} from {TENURE} group by 1"
+    )
+    mart = {month: dict(zip(columns, sums, strict=True)) for month, *sums in rows}
+    assert {m: dict(v) for m, v in expected.items()} == mart
+    assert sum(v["ended_relationships"] for v in expected.values()) >= 2
+    # a person adding two guides counts once: never more persons than relationships
+    assert brand.query(f"select count(*) from {TENURE} where friends_added > relationships_added")[
+        0
+    ] == (0,)
+
+
+def group_stats_from_files(sources) -> dict[tuple[str, date], list[dict]]:
+    """The daily group statistics as the WeCom files carry them, one copy per group and day."""
+    days = {}
+    for path in sorted((sources / "wecom" / "group_stats").glob("*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
+        day = date.fromisoformat(page["stat_date"])
+        for item in page["items"]:
+            days[(item["chat_id"], day)] = item
+    by_month = defaultdict(list)
+    for (chat_id, day), item in days.items():
+        by_month[(chat_id, day.replace(day=1))].append({**item, "day": day})
+    return by_month
+
+
+def test_group_activity_matches_the_statistics_files(brand, built):
+    by_month = group_stats_from_files(brand.sources)
+    assert by_month
+    rows = brand.query(
+        f"select chat_id, business_month, stat_days, messages, silent_share, members_at_end, "
+        f"is_dismissed from {GROUPS}"
+    )
+    mart = {(chat, month): rest for chat, month, *rest in rows}
+    assert set(by_month) <= set(mart)
+    for key, items in by_month.items():
+        stat_days, messages, silent_share, members_at_end, dismissed = mart[key]
+        last = max(items, key=lambda item: item["day"])
+        assert stat_days == len(items), key
+        assert messages == sum(item["msg_total"] for item in items), key
+        speakers = sum(item["member_has_msg"] for item in items)
+        assert silent_share == pytest.approx(1 - speakers / sum(i["member_total"] for i in items))
+        assert members_at_end == (0 if dismissed else last["member_total"]), key
+
+
+def test_calendar_matches_pythons_calendar_and_the_holiday_seed(brand, built):
+    seed_path = Path(__file__).parents[2] / "dbt_project" / "seeds" / "cn_public_holidays.csv"
+    holidays = {
+        date.fromisoformat(row["calendar_date"]): row["is_workday"] == "true"
+        for row in read_csv(seed_path)
+    }
+    rows = brand.query(
+        f"select calendar_date, iso_year, iso_week, iso_day_of_week, is_weekend, is_workday "
+        f"from {CALENDAR} order by 1"
+    )
+    first, last = brand.query(
+        "select min(order_date), max(greatest(order_date, coalesce(refund_date, order_date))) "
+        "from marts.fct_orders"
+    )[0]
+    assert rows[0][0] <= first and rows[-1][0] >= last
+    assert len(rows) == (rows[-1][0] - rows[0][0]).days + 1
+    for day, iso_year, iso_week, weekday, weekend, workday in rows:
+        assert (iso_year, iso_week, weekday) == tuple(day.isocalendar()), day
+        assert weekend == (weekday >= 6)
+        assert workday == holidays.get(day, weekday <= 5), day
+    assert any(day in holidays for day, *_ in rows)  # the brand's history meets a holiday

@@ -12,6 +12,10 @@ from orchestration.defs.transform.translator import SiyuDbtTranslator
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 KEEP_RUN_ARTEFACTS = 5
+# A run split around the Python steps (OneID, CLV) builds the dbt models in several subsets; dbt's
+# default ("eager") would run a test in the first subset that holds any of its models, before its
+# other models are built. "buildable" runs it once all of them are built or being built.
+INDIRECT_SELECTION = "buildable"
 
 
 @dbt_assets(
@@ -25,6 +29,7 @@ def siyu_dbt_models(
     settings = warehouse.settings()
     # dbt runs as a subprocess and finds the warehouse through its profile's env_var
     os.environ.setdefault("SIYU_WAREHOUSE_PATH", str(settings.warehouse_path))
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)  # dagster-dbt reads it
     artefacts = settings.home / "dbt"
     target = artefacts / f"{context.run_id}-{uuid.uuid4().hex[:6]}"
     _prune_old_artefacts(artefacts)

@@ -12,21 +12,25 @@ orders as (
 
 ),
 
----------- every channel's paid orders and store receipts, by customer
+money_movements as (
 
--- an online order counts as a purchase unless it was refunded in full; a store return is a
--- receipt of its own, dated when the goods came back
-customer_orders as (
+    select * from {{ ref('fct_order_money_movements') }}
+
+),
+
+---------- every channel's purchases, by customer
+
+-- an online order or a store sale counts as a purchase unless it was refunded in full
+purchases as (
 
     select
         customer_key,
-        coalesce(paid_date, order_date) as purchase_date,
-        net_amount,
-        is_paid_sale and net_amount > 0 as is_purchase
+        paid_date as purchase_date
     from orders
     where
         customer_key is not null
-        and (is_paid_sale or channel = 'pos')
+        and is_paid_sale
+        and net_amount > 0
 
 ),
 
@@ -41,12 +45,11 @@ purchases_ranked as (
             partition by customer_key
             order by purchase_date
         ) as purchase_rank
-    from customer_orders
-    where is_purchase
+    from purchases
 
 ),
 
-customers as (
+first_purchases as (
 
     select
         customer_key,
@@ -62,15 +65,43 @@ customers as (
 
 ),
 
-customer_months as (
+-- a brand can start the cohorts later than its data: earlier first purchases join no cohort
+customers as (
+
+    select *
+    from first_purchases
+    {% if var('cohort_first_month') is not none -%}
+        where cohort_month >= cast('{{ var("cohort_first_month") }}' as date)
+    {%- endif %}
+
+),
+
+customer_purchase_months as (
+
+    select distinct
+        customer_key,
+        cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as activity_month
+    from purchases
+
+),
+
+-- money by the month it moved: a refund lowers the month it is booked in, a store return the
+-- month the goods came back; orders paid before the cohort month were refunded in full
+customer_money_months as (
 
     select
-        customer_key,
-        cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as activity_month,
-        max(case when is_purchase then 1 else 0 end) = 1 as has_purchase,
-        sum(net_amount) as net_amount
-    from customer_orders
-    group by customer_key, cast({{ dbt.date_trunc('month', 'purchase_date') }} as date)
+        money_movements.customer_key,
+        cast({{ dbt.date_trunc('month', 'money_movements.business_date') }} as date)
+            as activity_month,
+        sum(money_movements.amount) as net_amount
+    from money_movements
+    inner join customers on money_movements.customer_key = customers.customer_key
+    where
+        coalesce(money_movements.order_paid_date, money_movements.business_date)
+        >= customers.cohort_month
+    group by
+        money_movements.customer_key,
+        cast({{ dbt.date_trunc('month', 'money_movements.business_date') }} as date)
 
 ),
 
@@ -79,7 +110,11 @@ customer_months as (
 last_month as (
 
     select max(activity_month) as last_month
-    from customer_months
+    from (
+        select activity_month from customer_purchase_months
+        union all
+        select activity_month from customer_money_months
+    ) as activity_months
 
 ),
 
@@ -118,17 +153,28 @@ cohort_grid as (
 
 ),
 
-activity as (
+retained as (
 
     select
         customers.cohort_month,
-        customer_months.activity_month,
-        sum(case when customer_months.has_purchase then 1 else 0 end) as retained_customers,
-        sum(customer_months.net_amount) as net_revenue
-    from customer_months
-    inner join customers on customer_months.customer_key = customers.customer_key
-    where customer_months.activity_month >= customers.cohort_month
-    group by customers.cohort_month, customer_months.activity_month
+        customer_purchase_months.activity_month,
+        count(*) as retained_customers
+    from customer_purchase_months
+    inner join customers on customer_purchase_months.customer_key = customers.customer_key
+    where customer_purchase_months.activity_month >= customers.cohort_month
+    group by customers.cohort_month, customer_purchase_months.activity_month
+
+),
+
+revenue as (
+
+    select
+        customers.cohort_month,
+        customer_money_months.activity_month,
+        sum(customer_money_months.net_amount) as net_revenue
+    from customer_money_months
+    inner join customers on customer_money_months.customer_key = customers.customer_key
+    group by customers.cohort_month, customer_money_months.activity_month
 
 ),
 
@@ -154,14 +200,18 @@ joined as (
         cohort_grid.months_since_first,
         cohort_grid.activity_month,
         cohort_grid.cohort_customers,
-        coalesce(activity.retained_customers, 0) as retained_customers,
+        coalesce(retained.retained_customers, 0) as retained_customers,
         coalesce(repurchases.repurchased_customers, 0) as repurchased_customers,
-        coalesce(activity.net_revenue, 0) as net_revenue
+        coalesce(revenue.net_revenue, 0) as net_revenue
     from cohort_grid
-    left join activity
+    left join retained
         on
-            cohort_grid.cohort_month = activity.cohort_month
-            and cohort_grid.activity_month = activity.activity_month
+            cohort_grid.cohort_month = retained.cohort_month
+            and cohort_grid.activity_month = retained.activity_month
+    left join revenue
+        on
+            cohort_grid.cohort_month = revenue.cohort_month
+            and cohort_grid.activity_month = revenue.activity_month
     left join repurchases
         on
             cohort_grid.cohort_month = repurchases.cohort_month

@@ -1,0 +1,13 @@
+{#-
+    A numeric part of a date: `year`, `quarter`, `month`, `isoyear` (ISO 8601 week-numbering
+    year), `week` (ISO week, 1–53) or `isodow` (1 = Monday … 7 = Sunday), as an integer.
+-#}
+{% macro date_part_number(part, date_expression) -%}
+    {{ return(adapter.dispatch('date_part_number', 'siyu')(part, date_expression)) }}
+{%- endmacro %}
+
+{# DuckDB and Postgres; another adapter adds its own implementation. #}
+{% macro default__date_part_number(part, date_expression) -%}
+    cast(extract({{ part }} from {{ date_expression }}) as integer)
+{%- endmacro %}
+

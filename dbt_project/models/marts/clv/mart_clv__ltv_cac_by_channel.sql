@@ -1,0 +1,182 @@
+{#-
+    Customer lifetime value against acquisition cost (LTV:CAC) per acquisition channel: the
+    channel a customer's first paid order came through, credited as mart_acquisition__cac_monthly
+    credits it. Definitions: see the mart_clv__ltv_cac_by_channel docs.
+-#}
+
+with
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
+channel_codes as (
+
+    select * from {{ ref('channel_codes') }}
+
+),
+
+cac_months as (
+
+    select * from {{ ref('mart_acquisition__cac_monthly') }}
+
+),
+
+scores as (
+
+    select * from {{ ref('stg_clv__customer_scores') }}
+
+),
+
+observation as (
+
+    select max(order_date) as observation_end
+    from orders
+
+),
+
+---------- each person's first paid order and the channel it came through (as the CAC mart)
+
+ranked_orders as (
+
+    select
+        oneid,
+        channel,
+        store_id,
+        channel_code,
+        paid_date,
+        row_number() over (
+            partition by oneid
+            order by paid_at, order_key
+        ) as order_rank
+    from orders
+    where is_paid_sale and oneid is not null
+
+),
+
+platform_channels as (
+    {% for order_channel, spend_channel in var('cac_platform_spend_channels').items() %}
+        select
+            '{{ order_channel }}' as order_channel,
+            '{{ spend_channel }}' as channel_code
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+acquired as (
+
+    select
+        ranked_orders.oneid,
+        ranked_orders.paid_date as first_paid_date,
+        coalesce(
+            case
+                when platform_channels.channel_code is not null
+                    then platform_channels.channel_code
+                when ranked_orders.channel = 'mall' then ranked_orders.channel_code
+                when ranked_orders.channel = 'live'
+                    then
+                        'live_' || {{ dbt.replace(
+                            'cast(ranked_orders.paid_date as ' ~ dbt.type_string() ~ ')',
+                            "'-'",
+                            "''"
+                        ) }}
+                when ranked_orders.channel = 'pos' then store_codes.channel_code
+            end,
+            '(none)'
+        ) as channel_code
+    from ranked_orders
+    left join platform_channels on ranked_orders.channel = platform_channels.order_channel
+    left join channel_codes as store_codes
+        on
+            ranked_orders.store_id = store_codes.store_id
+            and store_codes.channel_type = 'store_qr'
+    where ranked_orders.order_rank = 1
+
+),
+
+---------- net revenue in the 12 months from the first paid order (store returns included)
+
+customer_ltv as (
+
+    select
+        acquired.oneid,
+        acquired.channel_code,
+        {{ dbt.dateadd('month', 12, 'acquired.first_paid_date') }}
+        <= {{ dbt.dateadd('day', 1, 'max(observation.observation_end)') }} as is_observable,
+        coalesce(sum(orders.net_amount), 0) as net_revenue_12m
+    from acquired
+    cross join observation
+    left join orders
+        on
+            acquired.oneid = orders.oneid
+            and (orders.is_paid_sale or orders.channel = 'pos')
+            and coalesce(orders.paid_date, orders.order_date) >= acquired.first_paid_date
+            and coalesce(orders.paid_date, orders.order_date)
+            < {{ dbt.dateadd('month', 12, 'acquired.first_paid_date') }}
+    group by acquired.oneid, acquired.channel_code, acquired.first_paid_date
+
+),
+
+channel_ltv as (
+
+    select
+        customer_ltv.channel_code,
+        count(*) as customers,
+        count(*) filter (where customer_ltv.is_observable) as ltv_observable_customers,
+        avg(customer_ltv.net_revenue_12m) filter (where customer_ltv.is_observable)
+            as mean_ltv_12m,
+        count(scores.oneid) as scored_customers,
+        avg(scores.predicted_clv) as mean_predicted_clv
+    from customer_ltv
+    left join scores on customer_ltv.oneid = scores.oneid
+    group by customer_ltv.channel_code
+
+),
+
+channel_cac as (
+
+    select
+        channel_code,
+        sum(spend_amount) as spend_amount,
+        sum(new_customers) as cac_new_customers
+    from cac_months
+    group by channel_code
+
+),
+
+joined as (
+
+    select
+        coalesce(channel_ltv.channel_code, channel_cac.channel_code) as channel_code,
+        coalesce(channel_ltv.customers, 0) as customers,
+        coalesce(channel_ltv.ltv_observable_customers, 0) as ltv_observable_customers,
+        channel_ltv.mean_ltv_12m,
+        coalesce(channel_ltv.scored_customers, 0) as scored_customers,
+        channel_ltv.mean_predicted_clv,
+        channel_cac.spend_amount,
+        channel_cac.spend_amount / nullif(channel_cac.cac_new_customers, 0) as cac
+    from channel_ltv
+    full outer join channel_cac on channel_ltv.channel_code = channel_cac.channel_code
+
+),
+
+final as (
+
+    select
+        cast(channel_code as {{ dbt.type_string() }}) as channel_code,
+        cast(customers as bigint) as customers,
+        cast(ltv_observable_customers as bigint) as ltv_observable_customers,
+        cast(mean_ltv_12m as decimal(18, 2)) as mean_ltv_12m,
+        cast(scored_customers as bigint) as scored_customers,
+        cast(mean_predicted_clv as decimal(18, 2)) as mean_predicted_clv,
+        cast(spend_amount as decimal(18, 2)) as spend_amount,
+        cast(cac as decimal(18, 2)) as cac,
+        cast(mean_ltv_12m / nullif(cac, 0) as double) as ltv_cac_ratio,
+        cast(mean_predicted_clv / nullif(cac, 0) as double) as predicted_clv_cac_ratio
+    from joined
+
+)
+
+select * from final
