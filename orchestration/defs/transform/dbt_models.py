@@ -11,7 +11,7 @@ from orchestration.defs.resources import DBT_PROJECT_DIR, WarehouseResource
 from orchestration.defs.transform.translator import SiyuDbtTranslator
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-KEEP_RUN_ARTEFACTS = 5
+KEEP_RUN_ARTEFACTS = 5  # runs whose dbt artefacts (logs, run_results.json) are kept
 # A run split around the Python steps (OneID, CLV) builds the dbt models in several subsets; dbt's
 # default ("eager") would run a test in the first subset that holds any of its models, before its
 # other models are built. "buildable" runs it once all of them are built or being built.
@@ -32,16 +32,23 @@ def siyu_dbt_models(
     os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)  # dagster-dbt reads it
     artefacts = settings.home / "dbt"
     target = artefacts / f"{context.run_id}-{uuid.uuid4().hex[:6]}"
-    _prune_old_artefacts(artefacts)
+    _prune_old_artefacts(artefacts, keep_run=context.run_id)
     yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
 
-def _prune_old_artefacts(folder) -> None:
+def _prune_old_artefacts(folder, keep_run: str) -> None:
+    """Keep the folders of the last KEEP_RUN_ARTEFACTS runs: a run has one per dbt step."""
     if not folder.exists():
         return
-    runs = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
-    for old in runs[:-KEEP_RUN_ARTEFACTS]:
-        shutil.rmtree(old, ignore_errors=True)
+    latest_by_run: dict[str, float] = {}
+    for step in folder.iterdir():
+        run_id = step.name.rsplit("-", 1)[0]
+        latest_by_run[run_id] = max(latest_by_run.get(run_id, 0.0), step.stat().st_mtime)
+    latest_by_run[keep_run] = float("inf")
+    kept = set(sorted(latest_by_run, key=latest_by_run.get)[-KEEP_RUN_ARTEFACTS:])
+    for step in folder.iterdir():
+        if step.name.rsplit("-", 1)[0] not in kept:
+            shutil.rmtree(step, ignore_errors=True)
 
 
 defs = dg.Definitions(assets=[siyu_dbt_models])
