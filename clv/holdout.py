@@ -3,7 +3,8 @@ each calibration customer's repeat purchases in those days, compare with what th
 
 The error is relative: |Σ predicted - Σ actual| / Σ actual, over all calibration customers and
 per cohort (the quarter of the first purchase). Cohorts smaller than min_cohort_customers are
-reported but not judged: a few dozen customers make a noisy ratio.
+reported but not judged: a few dozen customers make a noisy ratio. The same holds for the whole
+calibration population of a young brand: the result then says it was not judged.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class HoldoutResult:
     error: float | None
     cohorts: tuple[CohortError, ...] = ()
     failures: tuple[str, ...] = field(default=())
+    judged: bool = True  # False: too few calibration customers for the error to mean anything
 
     @property
     def days(self) -> int:
@@ -89,6 +91,7 @@ def evaluate_holdout(
         return HoldoutResult(
             calibration_end, observation_end, False, 0, 0.0, 0, None,
             failures=("no customer bought before the holdout period: shorten holdout_days",),
+            judged=False,
         )  # fmt: skip
     fits = fit_models(summary, config)
     histories = PurchaseHistories.of(summary, config.days_per_unit)
@@ -150,4 +153,5 @@ def evaluate_holdout(
         error=total_error,
         cohorts=tuple(cohort_errors),
         failures=tuple(failures),
+        judged=summary.customers >= config.min_cohort_customers,
     )

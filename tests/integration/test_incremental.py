@@ -198,7 +198,10 @@ def test_incremental_models_and_their_downstream_tables_equal_a_full_refresh(
         for schema, name in tables:
             night_by_night, rebuilt = f"{schema}.{name}", f"rebuilt.{schema}.{name}"
             (rows,) = conn.execute(f"select count(*) from {night_by_night}").fetchone()
-            assert rows > 0, f"{night_by_night} is empty"
+            # a month-long brand has no outbound campaign or cohort to speak of: only the order
+            # tables must hold rows, every table must equal its rebuild
+            if name in {*INCREMENTAL_MODELS, "fct_orders", "fct_order_money_movements"}:
+                assert rows > 0, f"{night_by_night} is empty"
             for first, second in ((night_by_night, rebuilt), (rebuilt, night_by_night)):
                 (extra,) = conn.execute(
                     f"select count(*) from (from {first} except all from {second})"

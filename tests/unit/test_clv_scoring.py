@@ -262,3 +262,31 @@ def test_a_short_history_holds_out_a_third():
 
     config = ClvConfig(holdout_days=90)
     assert [holdout_days(config, n) for n in (1000, 270, 269, 100, 2)] == [90, 90, 89, 33, 1]
+
+
+def test_a_population_too_small_to_judge_warns_without_blocking(tmp_path, monkeypatch):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as c:
+        write_orders(c, simulate(5_000, seed=11))
+    config = tmp_path / "clv.toml"
+    # a bound nothing meets, on a population below min_cohort_customers
+    config.write_text("[clv]\nmax_holdout_error = 1e-9\nmin_cohort_customers = 1000000\n")
+    monkeypatch.setenv("SIYU_CLV_CONFIG", str(config))
+    monkeypatch.setenv("SIYU_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.setenv("SIYU_HOME", str(tmp_path))
+    result = dg.materialize(
+        [customer_scores], resources={"warehouse": WarehouseResource()}, raise_on_error=False
+    )
+    holdout = {e.check_name: e for e in result.get_asset_check_evaluations()}[HOLDOUT_CHECK]
+    assert not holdout.passed
+    assert holdout.severity == dg.AssetCheckSeverity.WARN
+    assert holdout.metadata["judged"].value == 0
+    assert result.success  # a WARN does not block what reads the scores
+
+    config.write_text("[clv]\nmax_holdout_error = 1e-9\n")  # judged: the same miss blocks
+    result = dg.materialize(
+        [customer_scores], resources={"warehouse": WarehouseResource()}, raise_on_error=False
+    )
+    holdout = {e.check_name: e for e in result.get_asset_check_evaluations()}[HOLDOUT_CHECK]
+    assert (holdout.passed, holdout.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert not result.success

@@ -17,7 +17,8 @@ CHECKS = {
     HOLDOUT_CHECK: "Fits on all but the last holdout_days of config/clv.toml and compares "
     "predicted with actual repeat purchases in them; fails, and blocks the CLV marts, when that "
     "fit does not converge or the error exceeds max_holdout_error (total) or "
-    "max_cohort_holdout_error (a first-purchase quarter).",
+    "max_cohort_holdout_error (a first-purchase quarter). With fewer calibration customers than "
+    "min_cohort_customers both checks only warn: too few to fit or judge a model.",
 }
 
 
@@ -44,17 +45,25 @@ def customer_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         f"{'n/a' if run.holdout is None else run.holdout.error}"
     )
     yield dg.MaterializeResult(metadata=run_metadata(run))
+    holdout = run.holdout
+    # a young brand's few customers can neither fit nor judge a model: warn, do not block
+    severity = (
+        dg.AssetCheckSeverity.WARN
+        if holdout is not None and not holdout.judged
+        else dg.AssetCheckSeverity.ERROR
+    )
     converged = run.fits is not None and run.fits.converged
     yield dg.AssetCheckResult(
         check_name=CONVERGED_CHECK,
         passed=converged,
+        severity=severity,
         metadata={"bgnbd_converged": bool(run.fits and run.fits.bgnbd.converged),
                   "gamma_gamma_converged": bool(run.fits and run.fits.gamma_gamma.converged)},
     )  # fmt: skip
-    holdout = run.holdout
     yield dg.AssetCheckResult(
         check_name=HOLDOUT_CHECK,
         passed=holdout is not None and holdout.passed,
+        severity=severity,
         metadata=holdout_metadata(holdout) if holdout else {"failure": "no order history"},
     )
 
@@ -91,6 +100,7 @@ def holdout_metadata(holdout: HoldoutResult) -> dict[str, int | float | str]:
         "calibration_end": str(holdout.calibration_end),
         "holdout_days": holdout.days,
         "converged": int(holdout.converged),
+        "judged": int(holdout.judged),
         "customers": holdout.customers,
         "predicted_repeat_purchases": round(holdout.predicted, 1),
         "actual_repeat_purchases": holdout.actual,
