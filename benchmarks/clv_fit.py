@@ -130,6 +130,7 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, default=Path("/tmp/clv_bench.duckdb"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; times are medians")
+    parser.add_argument("--figures", type=Path, help="also write the figures to this file")
     parser.add_argument("--score-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.score_only:
@@ -153,16 +154,28 @@ def main() -> int:
         )  # fmt: skip
         rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
         copy.unlink()
-    last = rounds[-1]
-    print(f"customers={last['customers']:,} orders={purchases.num_rows:,} rounds={len(rounds)}")
-    for name in ("scoring_seconds", "scoring_cpu_seconds", "summary_seconds", "holdout_seconds"):
-        print(f"{name}_median={statistics.median(r[name] for r in rounds):.2f}")
-    print(f"load_average_1min={[round(r['load_average'], 1) for r in rounds]}")
-    print(f"peak_rss_gb_max={max(r['peak_rss_gb'] for r in rounds):.2f}")
-    print(f"holdout_error={last['holdout_error']:.4f} bgnbd_converged={last['bgnbd_converged']}")
-    print(f"true bgnbd={asdict(TRUE_PURCHASE)} fitted={last['bgnbd']}")
-    print(f"true gamma_gamma={asdict(TRUE_SPEND)} fitted={last['gamma_gamma']}")
+    figures = summarise(rounds, purchases.num_rows)
+    print("\n".join(f"{name}={value}" for name, value in figures.items()))
+    if args.figures:
+        args.figures.write_text(" ".join(f"{k}={v}" for k, v in figures.items()) + "\n")
     return 0
+
+
+def summarise(rounds: list[dict], orders: int) -> dict[str, str]:
+    """Medians over the rounds and the last round's fit against the true parameters."""
+    last = rounds[-1]
+    figures = {"customers": f"{last['customers']:,}", "orders": f"{orders:,}",
+               "rounds": str(len(rounds))}  # fmt: skip
+    for name in ("scoring_seconds", "scoring_cpu_seconds", "summary_seconds", "holdout_seconds"):
+        figures[f"{name}_median"] = f"{statistics.median(r[name] for r in rounds):.2f}"
+    figures["peak_rss_gb_max"] = f"{max(r['peak_rss_gb'] for r in rounds):.2f}"
+    figures["load_average_1min"] = "/".join(f"{r['load_average']:.1f}" for r in rounds)
+    figures["holdout_error"] = f"{last['holdout_error']:.4f}"
+    figures["bgnbd_converged"] = str(last["bgnbd_converged"])
+    for model, truth in (("bgnbd", TRUE_PURCHASE), ("gamma_gamma", TRUE_SPEND)):
+        for name, true_value in asdict(truth).items():
+            figures[f"{model}_{name}_fitted/true"] = f"{last[model][name]:.3g}/{true_value:g}"
+    return figures
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
 
 
 IDENTITY_FIGURES = "identity_graph.txt"  # written by benchmarks.identity_graph
-STAGES = ("simulate", "ingest", "build", "rerun", "identity")
+CLV_FIGURES = "clv_fit.txt"  # written by benchmarks.clv_fit
+STAGES = ("simulate", "ingest", "build", "rerun", "identity", "clv")
 
 
 def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[float, float]]:
@@ -77,6 +78,10 @@ def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[
                      [str(BIN / "python"), "-m", "benchmarks.identity_graph", "--customers",
                       str(customers), "--warehouse", str(home / "identity_graph.duckdb"),
                       "--figures", str(home / IDENTITY_FIGURES)]),
+        "clv": ("CLV fit and scoring alone, generated population (see below)",
+                [str(BIN / "python"), "-m", "benchmarks.clv_fit", "--customers", str(customers),
+                 "--warehouse", str(home / "clv_fit.duckdb"), "--figures",
+                 str(home / CLV_FIGURES)]),
     }  # fmt: skip
     figures = {}
     for stage in stages:
@@ -109,15 +114,14 @@ def source_volume(home: Path) -> list[str]:
     return [*lines, f"| **all** | {sum(r[1] for r in rows):,} | {total:,} | | | |"]
 
 
-def identity_lines(home: Path) -> list[str]:
-    """The OneID stage's own figures: resolution alone, without generating the graph."""
-    figures = home / IDENTITY_FIGURES
+def figure_lines(figures: Path, title: str) -> list[str]:
+    """A stage's own figures (name=value words written by its harness) as a table."""
     if not figures.exists():
         return []
     pairs = [word.split("=", 1) for word in figures.read_text().split() if "=" in word]
     return [
         "",
-        "OneID resolution of the generated graph (`benchmarks/identity_graph.py`):",
+        title,
         "",
         "| figure | value |",
         "|---|---|",
@@ -125,7 +129,22 @@ def identity_lines(home: Path) -> list[str]:
     ]
 
 
-def write_report(customers, days, rounds, steps, volume: list[str], identity: list[str]) -> None:
+def stage_figures(home: Path) -> list[str]:
+    """The OneID and CLV stages time themselves without the generation of their inputs."""
+    return [
+        *figure_lines(
+            home / IDENTITY_FIGURES,
+            "OneID resolution of the generated graph (`benchmarks/identity_graph.py`):",
+        ),
+        *figure_lines(
+            home / CLV_FIGURES,
+            "CLV fit and scoring of a generated BG/NBD population (`benchmarks/clv_fit.py`; "
+            "scoring = summary + both fits + scores + write, the holdout check apart):",
+        ),
+    ]
+
+
+def write_report(customers, days, rounds, steps, volume: list[str], stages: list[str]) -> None:
     cores = os.cpu_count()
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     lines = [
@@ -145,7 +164,7 @@ def write_report(customers, days, rounds, steps, volume: list[str], identity: li
         peak = max(r[stage][1] for r in rounds)
         lines.append(f"| {stage} | {wall:.1f} | {peak:.2f} |")
     lines += volume
-    lines += identity
+    lines += stages
     lines += [
         "",
         "Steps of the ingestion run and the full build (last round, seconds):",
@@ -189,7 +208,7 @@ def main() -> int:
         landed = (home / "warehouse" / "siyu.duckdb").exists()
         steps = step_durations(home / "dagster") if landed else {}
         volume = source_volume(home) if landed else []
-        write_report(args.customers, args.days, done, steps, volume, identity_lines(home))
+        write_report(args.customers, args.days, done, steps, volume, stage_figures(home))
 
     for _ in range(args.repeat):
         rounds.append(one_round(args.customers, args.days, home, stages, report))

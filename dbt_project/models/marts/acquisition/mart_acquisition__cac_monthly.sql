@@ -72,22 +72,13 @@ platform_channels as (
     {% endfor %}
 ),
 
--- platform ads buy platform orders, a live session is named by its day, a store by its till code
 first_orders as (
 
     select
         ranked_orders.oneid,
         cast({{ dbt.date_trunc('month', 'ranked_orders.paid_date') }} as date) as business_month,
-        case
-            when platform_channels.channel_code is not null then platform_channels.channel_code
-            when ranked_orders.channel = 'mall' then ranked_orders.channel_code
-            when ranked_orders.channel = 'live'
-                then
-                    'live_' || {{ dbt.replace(
-                        'cast(ranked_orders.paid_date as ' ~ dbt.type_string() ~ ')', "'-'", "''"
-                    ) }}
-            when ranked_orders.channel = 'pos' then store_codes.channel_code
-        end as channel_code
+        {{ acquisition_channel_code('ranked_orders', 'platform_channels', 'store_codes') }}
+            as channel_code
     from ranked_orders
     left join platform_channels on ranked_orders.channel = platform_channels.order_channel
     left join channel_codes as store_codes

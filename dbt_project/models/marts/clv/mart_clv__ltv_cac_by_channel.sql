@@ -71,19 +71,7 @@ acquired as (
         ranked_orders.oneid,
         ranked_orders.paid_date as first_paid_date,
         coalesce(
-            case
-                when platform_channels.channel_code is not null
-                    then platform_channels.channel_code
-                when ranked_orders.channel = 'mall' then ranked_orders.channel_code
-                when ranked_orders.channel = 'live'
-                    then
-                        'live_' || {{ dbt.replace(
-                            'cast(ranked_orders.paid_date as ' ~ dbt.type_string() ~ ')',
-                            "'-'",
-                            "''"
-                        ) }}
-                when ranked_orders.channel = 'pos' then store_codes.channel_code
-            end,
+            {{ acquisition_channel_code('ranked_orders', 'platform_channels', 'store_codes') }},
             '(none)'
         ) as channel_code
     from ranked_orders
