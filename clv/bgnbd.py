@@ -14,6 +14,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
+from clv.optimisation import reached_optimum
+
 # log-parameters are kept within these bounds: beyond them the optimum is degenerate anyway
 _LOG_BOUND = 15.0
 # the conditional expectation has a removable singularity at a = 1
@@ -147,7 +149,7 @@ def fit(
     return BgNbdFit(
         params=params,
         log_likelihood=-float(result.fun) * histories.total,
-        converged=bool(result.success) and bool(np.isfinite(result.fun)) and not at_bound,
+        converged=reached_optimum(result) and not at_bound,
         iterations=int(result.nit),
         message=str(result.message) + (" (a parameter hit its bound)" if at_bound else ""),
     )

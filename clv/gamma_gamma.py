@@ -14,6 +14,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
+from clv.optimisation import reached_optimum
+
 _LOG_BOUND = 15.0
 
 
@@ -112,7 +114,7 @@ def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaFit:
         params=params,
         log_likelihood=-float(result.fun) * n,
         # q ≤ 1 leaves the population mean infinite: no usable spend prediction
-        converged=bool(result.success) and not at_bound and bool(params.q > 1),
+        converged=reached_optimum(result) and not at_bound and bool(params.q > 1),
         customers=n,
         message=str(result.message) + (" (a parameter hit its bound)" if at_bound else ""),
     )

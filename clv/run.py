@@ -37,7 +37,7 @@ def score_warehouse(
     summary = customer_summary(conn, end, orders=orders)
     fits = fit_models(summary, config)
     scored_at = datetime.now(UTC)
-    write_scores(conn, score(summary, fits, config), scored_at)
+    write_scores(conn, score(summary, fits, config), scored_at, trusted=fits.converged)
     holdout = evaluate_holdout(conn, config, end, orders=orders) if with_holdout else None
     repeat_customers = int((summary.frequency > 0).sum())
     record_fit(conn, _fit_row(run_id, scored_at, end, config, summary.customers,

@@ -141,8 +141,22 @@ create table if not exists clv.model_fits (
 """
 
 
-def write_scores(conn: duckdb.DuckDBPyConnection, scores: pa.Table, scored_at: datetime) -> None:
-    """Replace clv.customer_scores in one statement, so readers never see half a run."""
+PREDICTIONS = ("p_alive", "expected_purchases_90d", "expected_purchases_365d",
+               "expected_avg_spend", "predicted_clv")  # fmt: skip
+
+
+def write_scores(
+    conn: duckdb.DuckDBPyConnection, scores: pa.Table, scored_at: datetime, *, trusted: bool = True
+) -> None:
+    """Replace clv.customer_scores in one statement, so readers never see half a run. Without a
+    `trusted` (converged) fit the predictions are written null, and so is any non-finite value:
+    a NaN would read as a number to every consumer."""
+
+    def prediction(name: str) -> str:
+        if not trusted:
+            return f"cast(null as double) as {name}"
+        return f"case when isfinite({name}) then cast({name} as double) end as {name}"
+
     conn.execute("create schema if not exists clv")
     conn.register("clv_new_scores", scores)
     try:
@@ -155,11 +169,7 @@ def write_scores(conn: duckdb.DuckDBPyConnection, scores: pa.Table, scored_at: d
                 cast(recency_days as bigint) as recency_days,
                 cast(age_days as bigint) as age_days,
                 cast(monetary_value as double) as monetary_value,
-                cast(p_alive as double) as p_alive,
-                cast(expected_purchases_90d as double) as expected_purchases_90d,
-                cast(expected_purchases_365d as double) as expected_purchases_365d,
-                cast(expected_avg_spend as double) as expected_avg_spend,
-                cast(predicted_clv as double) as predicted_clv,
+                {", ".join(prediction(name) for name in PREDICTIONS)},
                 cast($scored_at as timestamp with time zone) as scored_at
             from clv_new_scores""",
             {"scored_at": scored_at},

@@ -18,7 +18,7 @@ from clv.config import ClvConfig, ClvConfigError, load_config
 from clv.gamma_gamma import GammaGammaFit, GammaGammaParams
 from clv.holdout import cohort_of, evaluate_holdout
 from clv.run import score_warehouse
-from clv.scoring import DAYS_PER_MONTH, ModelFits, score
+from clv.scoring import DAYS_PER_MONTH, PREDICTIONS, ModelFits, score, write_scores
 from clv.summary import customer_summary
 from orchestration.defs.clv.scores import CONVERGED_CHECK, HOLDOUT_CHECK, customer_scores
 from orchestration.defs.resources import WarehouseResource
@@ -290,3 +290,44 @@ def test_a_population_too_small_to_judge_warns_without_blocking(tmp_path, monkey
     holdout = {e.check_name: e for e in result.get_asset_check_evaluations()}[HOLDOUT_CHECK]
     assert (holdout.passed, holdout.severity) == (False, dg.AssetCheckSeverity.ERROR)
     assert not result.success
+
+
+def test_untrusted_fits_and_non_finite_scores_are_written_null(conn):
+    from datetime import UTC, datetime
+
+    row = {"oneid": ["A", "B"], "first_purchase_date": [date(2025, 1, 1)] * 2,
+           "frequency": [1, 0], "recency_days": [3, 0], "age_days": [10, 10],
+           "monetary_value": [5.0, 0.0]}  # fmt: skip
+    values = {name: [0.5, float("nan")] for name in PREDICTIONS}
+    scores = pa.table({**row, **values})
+    write_scores(conn, scores, datetime.now(UTC))
+    written = conn.execute(f"select oneid, {', '.join(PREDICTIONS)} from clv.customer_scores "
+                           "order by oneid").fetchall()  # fmt: skip
+    assert written == [("A", *[0.5] * len(PREDICTIONS)), ("B", *[None] * len(PREDICTIONS))]
+    write_scores(conn, scores, datetime.now(UTC), trusted=False)
+    nulls = conn.execute(
+        f"select count(*) from clv.customer_scores where coalesce({', '.join(PREDICTIONS)}) "
+        "is null and frequency is not null"
+    ).fetchone()
+    assert nulls == (2,)
+
+
+def test_a_line_search_stopping_at_the_optimum_counts_as_converged(conn):
+    from scipy.optimize import OptimizeResult
+
+    from clv import gamma_gamma
+    from clv.optimisation import reached_optimum
+
+    stalled = OptimizeResult(success=False, fun=1.0, jac=np.array([5.8e-8, -1e-9]))
+    assert reached_optimum(stalled)
+    assert not reached_optimum(OptimizeResult(success=False, fun=1.0, jac=np.array([1e-3])))
+    assert not reached_optimum(OptimizeResult(success=True, fun=np.inf, jac=np.zeros(1)))
+    # the same customers in any order give a converged fit (some orders once stopped "ABNORMAL")
+    write_orders(conn, simulate(5_000, seed=11))
+    end = conn.execute("select max(order_date) from marts.fct_orders").fetchone()[0]
+    summary = customer_summary(conn, end)
+    x, m = np.asarray(summary.frequency, float), np.asarray(summary.monetary_value, float)
+    orders = np.random.default_rng(0)
+    for _ in range(30):
+        shuffled = orders.permutation(len(x))
+        assert gamma_gamma.fit(x[shuffled], m[shuffled]).converged
