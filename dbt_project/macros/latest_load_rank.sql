@@ -30,26 +30,42 @@
 
 {#-
     The latest copy of every natural key in `relation` (a CTE or a relation), ranked by
-    `latest_load_rank`: the body of a staging model's `latest` CTE. The ranking reads only the
-    key, order and lineage columns, and the winners are joined back on key and lineage (load and
-    its time, file, row number): ranking whole rows ran out of memory at 1M customers.
+    `latest_load_rank`: the body of a staging model's `latest` CTE. Most keys arrive once, so
+    only keys landed more than once are ranked: a window over every row ran out of memory at 1M
+    customers.
 -#}
 {% macro latest_copies(relation, partition_by, order_first=[]) -%}
-    {%- set lineage = ['_load_id', '_loaded_at', '_source_file', '_row_number'] -%}
-    {%- set join_columns = partition_by + lineage -%}
-    select copies.*
-    from {{ relation }} as copies
-    inner join (
-        select
-            {{ join_columns | join(', ') }},
-            {{ latest_load_rank(partition_by, order_first) }} as load_rank
+    with repeated_keys as (
+        select {{ partition_by | join(', ') }}
         from {{ relation }}
-    ) as ranked
-        on
-            {% for column in join_columns -%}
-            {{ 'and ' if not loop.first }}copies.{{ column }} is not distinct from ranked.{{ column }}
-            {% endfor -%}
-    where ranked.load_rank = 1
+        group by all
+        having count(*) > 1
+    ),
+
+    ranked_copies as (
+        select
+            copies.*,
+            {{ latest_load_rank(partition_by, order_first) }} as load_rank
+        from {{ relation }} as copies
+        semi join repeated_keys
+            on {{ null_safe_match('copies', 'repeated_keys', partition_by) }}
+    )
+
+    select singles.*
+    from {{ relation }} as singles
+    anti join repeated_keys
+        on {{ null_safe_match('singles', 'repeated_keys', partition_by) }}
+    union all
+    select * exclude (load_rank)
+    from ranked_copies
+    where load_rank = 1
+{%- endmacro %}
+
+{#- Join condition: every column of `columns` equal in `left` and `right`, nulls matching. -#}
+{% macro null_safe_match(left, right, columns) -%}
+    {% for column in columns -%}
+        {{ 'and ' if not loop.first }}{{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}
+    {% endfor -%}
 {%- endmacro %}
 
 {#- The yyyymmdd date in a source file's path as a DATE; null when the path carries none. -#}
