@@ -1,1 +1,2 @@
-"""Framework-free quality gates: pandera rules per raw table (great-expectations suites later)."""
+"""Framework-free quality gates: pandera rules per raw table, great-expectations suites on
+staging and marts (expectations/)."""

@@ -1,0 +1,1 @@
+"""Asset checks wrapping quality/: the great-expectations gates on staging and marts."""

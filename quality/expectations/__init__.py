@@ -1,0 +1,1 @@
+"""great-expectations suites on the warehouse: staging loads, freshness and the marts."""
