@@ -9,6 +9,7 @@ from ingestion.business_days import business_today
 from ingestion.landing import LoadReport, RawTableSpec, land
 from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
+from orchestration.defs.alerts.retries import api_step_retry_policy
 from orchestration.defs.ingestion.date_range import LandingRange
 from orchestration.defs.resources import WarehouseResource
 
@@ -79,6 +80,8 @@ def build_raw_table_asset(spec: RawTableSpec) -> dg.AssetsDefinition:
         f"raw.{spec.name} after pandera validation and pseudonymisation; bad rows go to "
         "raw._quarantine. Config first_day/last_day limits a run to files dated in a range.",
         pool="duckdb_writer",
+        # an API outage can outlast the HTTP client's own retries; files on disk do not heal
+        retry_policy=api_step_retry_policy() if spec.extract is not None else None,
         check_specs=[
             dg.AssetCheckSpec(
                 QUARANTINE_CHECK,

@@ -1,0 +1,1 @@
+"""Retries, mart freshness checks, the alert hook and the sensors that run them for the daemon."""
