@@ -1,5 +1,6 @@
 """Resources shared by every asset: the warehouse file and the dbt CLI, from settings."""
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -8,12 +9,28 @@ from dagster_dbt import DbtCliResource
 
 from ingestion.pseudonymise import PseudonymisationKey, load_key
 from ingestion.settings import Settings, load_settings
+from ingestion.warehouse_lock import hold_warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """Paths come from SIYU_* environment variables at run time (see .env.example)."""
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        # Every step that touches the warehouse takes this resource, so taking the warehouse
+        # lock here covers each launch path: a daemon/UI run inits it per step process and
+        # waits while a `siyu run` holds the file; in-process (`siyu run`, tests) it is set up
+        # once per run, and the process that already holds the lock passes straight through.
+        run = context.dagster_run
+        with hold_warehouse(
+            self.settings().warehouse_path,
+            run_id=run.run_id if run else "",
+            command="dagster run",
+            on_wait=context.log.info if context.log else print,
+        ):
+            yield self
 
     def settings(self) -> Settings:
         return load_settings()
