@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+BI_READER_VENV := .venv-bi-reader
 SIYU_HOME ?= $(CURDIR)/data
 export SIYU_HOME
 DBT_DIR := dbt_project
@@ -11,7 +12,7 @@ MANIFEST := $(DBT_DIR)/target/manifest.json
 LINT_SQL = SIYU_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
 	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 
-.PHONY: run test bench lint format manifest dev validate clean-data setup
+.PHONY: run test test-run-safety bench lint format manifest dev validate clean-data setup
 
 setup: $(VENV)/.installed
 
@@ -22,6 +23,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
+# an older DuckDB, as BI tools embed it: the publish tests open the BI file with it
+$(BI_READER_VENV)/.installed: requirements-bi-reader.lock $(VENV)/.installed
+	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(BI_READER_VENV)
+	$(BIN)/uv pip sync --quiet --python $(BI_READER_VENV)/bin/python requirements-bi-reader.lock
+	touch $@
+
 # dbt's manifest is what Dagster reads to build the dbt assets; parse it once per model change.
 manifest: setup
 	cd $(DBT_DIR) && SIYU_WAREHOUSE_PATH=$${SIYU_WAREHOUSE_PATH:-$(SIYU_HOME)/warehouse/siyu.duckdb} \
@@ -30,7 +37,7 @@ manifest: setup
 run: manifest
 	$(BIN)/siyu run
 
-test: manifest
+test: manifest $(BI_READER_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(LINT_SQL)
@@ -43,6 +50,11 @@ validate: manifest
 dev: manifest
 	$(BIN)/siyu prepare-home
 	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+
+# kill -9 at ten random points, two runs at once, a damaged warehouse: about 19 full runs of a
+# small brand (an hour on 2 cores), so not part of `make test`
+test-run-safety: manifest
+	SIYU_RUN_SAFETY=1 $(BIN)/pytest tests/integration/test_run_safety.py
 
 bench: manifest
 	$(BIN)/python -m benchmarks.run

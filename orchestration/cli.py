@@ -7,12 +7,14 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.settings import Settings, load_settings
 from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
+from ingestion.warehouse_lock import hold_warehouse, share_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,13 +51,28 @@ def run_nightly(
     file_days: tuple[date, date] | None = None,
     raw_only: bool = False,
 ) -> int:
-    """Run the nightly job in this process: every new file, or those dated in `file_days`."""
-    from dagster import DagsterInstance
+    """Run the nightly job in this process: every new file, or those dated in `file_days`.
+    Another run writing the warehouse is waited for, not failed on (docs/operations.md)."""
+    from orchestration.run_safety import after_successful_run, before_run, cli_instance
 
+    run_id = str(uuid.uuid4())
+    command = "siyu backfill" if file_days else "siyu run"
+    with hold_warehouse(settings.warehouse_path, run_id=run_id, command=command):
+        with cli_instance(settings.dagster_home) as instance:
+            before_run(settings, instance)
+            code = _run_nightly_job(settings, instance, run_id, file_days, raw_only)
+        if code == 0 and (good := after_successful_run(settings)) is not None:
+            print(f"Last good copy: {good}")
+    return code
+
+
+def _run_nightly_job(settings, run_instance, run_id, file_days, raw_only) -> int:
     from orchestration.definitions import defs
+    from orchestration.defs.alerts.hook import report_and_alert
     from orchestration.defs.ingestion.date_range import range_run_config
     from orchestration.defs.ingestion.raw_tables import raw_asset_key
     from orchestration.progress import ProgressHandler
+    from orchestration.run_safety import CLI_RUN_TAGS
 
     log_path = settings.logs_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     progress = logging.getLogger("siyu.progress")
@@ -70,41 +87,55 @@ def run_nightly(
     with log_path.open("w", encoding="utf-8") as log_file:
         progress.addHandler(ProgressHandler(log_file))
         # dbt's own output goes to the run log; the terminal shows one line per step
-        with DagsterInstance.get() as instance, contextlib.redirect_stdout(log_file):
+        with contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
-                instance=instance,
+                instance=run_instance,
                 run_config={"loggers": {"progress": {}}, **landing_range},
                 asset_selection=raw_keys if raw_only else None,
                 raise_on_error=False,
+                run_id=run_id,
+                tags=CLI_RUN_TAGS,
+            )
+        with alert_lines_to(log_file):
+            report, _ = report_and_alert(
+                run_instance, result.run_id, settings.logs_dir, settings.warehouse_path
             )
         seconds = time.monotonic() - started
-        summary = build_summary(settings, result.run_id, result.success, seconds)
-        summary += f"\nAsset checks passed: {terminal.checks_passed}"
+        summary = build_summary(settings, report, seconds)
         log_file.write(summary + "\n")
     print(summary)
     print(f"Log: {log_path}")
     return 0 if result.success else 1
 
 
-def build_summary(settings: Settings, run_id: str, success: bool, seconds: float) -> str:
+@contextlib.contextmanager
+def alert_lines_to(log_file):
+    """Alert lines ("siyu.alerts") on the terminal's stderr and in the run log."""
+    alerts = logging.getLogger("siyu.alerts")
+    handlers = [logging.StreamHandler(sys.stderr), logging.StreamHandler(log_file)]
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("ALERT %(levelname)s %(message)s"))
+        alerts.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            alerts.removeHandler(handler)
+
+
+def build_summary(settings: Settings, report, seconds: float) -> str:
+    from orchestration.load_report import check_lines, load_lines, report_paths
+
+    success = report.status == "SUCCESS"
     lines = [
         "",
-        f"siyu nightly run {run_id[:8]}: {'succeeded' if success else 'FAILED'} in {seconds:.1f}s",
+        f"siyu nightly run {report.run_id[:8]}: {'succeeded' if success else 'FAILED'} "
+        f"in {seconds:.1f}s",
+        *load_lines(report),
+        *check_lines(report),
+        f"Load report: {report_paths(settings.logs_dir, report.run_id)[1]}",
     ]
     with connect(settings.warehouse_path, read_only=True) as conn:
-        loads = conn.execute(
-            "select raw_table, count(*), sum(rows_in), sum(rows_loaded), sum(rows_quarantined), "
-            "sum(rows_duplicate) from raw._load_manifest where load_id = $run "
-            "group by raw_table order by raw_table",
-            {"run": run_id},
-        ).fetchall()
-        lines.append("Rows landed this run (files / in / loaded / quarantined / duplicate):")
-        lines += [
-            f"  raw.{table:<24} {files:>5} {rows_in:>9} {loaded:>9} {quarantined:>6} {dup:>6}"
-            for table, files, rows_in, loaded, quarantined, dup in loads
-        ]
-        if not loads:
-            lines.append("  nothing new: every file was already loaded")
         marts = [
             name
             for (name,) in conn.execute(
@@ -179,10 +210,32 @@ def explain_identifier_link(settings: Settings, first: str, second: str) -> int:
 
     key = load_key(is_demo=settings.is_demo, secrets_dir=settings.secrets_dir)
     a, b = parse_identifier(first, key), parse_identifier(second, key)
-    with connect(settings.warehouse_path, read_only=True) as conn:
-        answer = explain_link(conn, a, b)
+    # a shared lock: a reader's open file would stop a run's next step from opening it; while
+    # a run holds the warehouse, read the last good copy instead of waiting for the run
+    with share_warehouse(settings.warehouse_path, wait=False) as shared:
+        if shared:
+            with connect(settings.warehouse_path, read_only=True) as conn:
+                answer = explain_link(conn, a, b)
+    if not shared:
+        answer = explain_while_a_run_writes(settings, a, b)
     print("\n".join(explanation_lines(answer)))
     return 0 if answer.linked else 1
+
+
+def explain_while_a_run_writes(settings: Settings, a, b):
+    """The answer from the last good copy when there is one, else after the run."""
+    from identity.explain import explain_link
+    from ingestion.warehouse_recovery import last_good_path
+
+    good = last_good_path(settings.warehouse_path)
+    if good.exists():
+        saved = datetime.fromtimestamp(good.stat().st_mtime).isoformat(timespec="seconds")
+        print(f"A run is writing the warehouse: answering from the last good copy of {saved}")
+        with connect(good, read_only=True) as conn:
+            return explain_link(conn, a, b)
+    warehouse = settings.warehouse_path
+    with share_warehouse(warehouse), connect(warehouse, read_only=True) as conn:
+        return explain_link(conn, a, b)
 
 
 if __name__ == "__main__":
