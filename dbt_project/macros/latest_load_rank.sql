@@ -31,12 +31,13 @@
 {#-
     The latest copy of every natural key in `relation` (a CTE or a relation), ranked by
     `latest_load_rank`: the body of a staging model's `latest` CTE. Most keys arrive once, so
-    only keys landed more than once are ranked: a window over every row ran out of memory at 1M
-    customers.
+    only keys landed more than once are ranked (a window over every row ran out of memory at 1M
+    customers), and keys are counted by a 64-bit hash of the key (a fifth of the memory of the
+    key columns): a collision only sends a few more rows to the ranking, which is exact.
 -#}
 {% macro latest_copies(relation, partition_by, order_first=[]) -%}
     with repeated_keys as (
-        select {{ partition_by | join(', ') }}
+        select {{ key_hash(partition_by) }} as key_hash
         from {{ relation }}
         group by all
         having count(*) > 1
@@ -48,24 +49,34 @@
             {{ latest_load_rank(partition_by, order_first) }} as load_rank
         from {{ relation }} as copies
         semi join repeated_keys
-            on {{ null_safe_match('copies', 'repeated_keys', partition_by) }}
+            on {{ key_hash(partition_by, 'copies') }} = repeated_keys.key_hash
     )
 
     select singles.*
     from {{ relation }} as singles
     anti join repeated_keys
-        on {{ null_safe_match('singles', 'repeated_keys', partition_by) }}
+        on {{ key_hash(partition_by, 'singles') }} = repeated_keys.key_hash
     union all
     select * exclude (load_rank)
     from ranked_copies
     where load_rank = 1
 {%- endmacro %}
 
-{#- Join condition: every column of `columns` equal in `left` and `right`, nulls matching. -#}
-{% macro null_safe_match(left, right, columns) -%}
-    {% for column in columns -%}
-        {{ 'and ' if not loop.first }}{{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}
-    {% endfor -%}
+{#- A 64-bit hash of `columns` (of `alias` when given); equal keys, nulls included, hash equal. -#}
+{% macro key_hash(columns, alias=none) -%}
+    {%- set qualified = [] -%}
+    {%- for column in columns -%}
+        {%- do qualified.append(alias ~ '.' ~ column if alias else column) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('key_hash', 'siyu')(qualified)) }}
+{%- endmacro %}
+
+{% macro default__key_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__key_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
 {%- endmacro %}
 
 {#- The yyyymmdd date in a source file's path as a DATE; null when the path carries none. -#}
