@@ -1,7 +1,9 @@
 {#-
-    Every sighting of an identifier in a source record: one row per (source_table, record_key,
-    identifier_type, identifier_value). Both identity models are built from this one list, so
-    a node and the edges touching it always come from the same records.
+    Every identifier seen in a source, one row per identifier per identifier set: the records of
+    a table that carry the same identifiers (a contact on every weekly list, a buyer's orders)
+    are one row, with the first of those records, the last time one was seen and how many there
+    are. Both identity models are built from this one list, so a node and the edges touching it
+    always come from the same records.
 -#}
 
 with
@@ -377,7 +379,32 @@ referral_invitee_rows as (
 
 ),
 
----------- sightings: one row per (record, identifier type), for each pair in this list
+---------- records grouped by the identifiers they carry (see the identifier_set_groups macro)
+
+{%- set identifier_sets = {
+    'tmall_order_rows': ['buyer_nick_hash'],
+    'pos_line_rows': ['member_card_no', 'phone_hash'],
+    'wecom_event_rows': ['external_userid'],
+    'wecom_contact_rows': ['external_userid', 'unionid', 'remark_phone_hashes'],
+    'mall_rows': ['mall_openid', 'unionid', 'phone_hash'],
+    'live_rows': ['mall_openid', 'unionid'],
+    'oa_follower_rows': ['oa_openid', 'unionid'],
+    'group_member_rows': ['external_userid', 'unionid'],
+    'tmall_member_rows': ['buyer_nick_hash', 'phone_hash'],
+    'jd_order_rows': ['jd_pin_hash'],
+    'douyin_order_rows': ['douyin_open_id'],
+    'nps_response_rows': ['phone_hash', 'unionid'],
+    'outbound_call_rows': ['phone_hash'],
+    'referral_invitee_rows': ['mall_openid', 'unionid'],
+} %}
+
+{% for record_rows, identifier_columns in identifier_sets.items() %}
+    {{ record_rows }}_grouped as (
+        {{ identifier_set_groups(record_rows, identifier_columns) }}
+    ),
+{% endfor %}
+
+---------- sightings: one row per (identifier set, identifier type), for each pair in this list
 
 {%- set sightings = [
     ('tmall_order_rows', 'tmall_buyer_nick_hash', 'buyer_nick_hash'),
@@ -410,20 +437,22 @@ referral_invitee_rows as (
 unioned as (
     {% for record_rows, identifier_type, identifier_value in sightings %}
         select
-            source_system,
-            source_table,
-            record_key,
-            observed_at,
-            source_file,
-            source_row,
+            {{ record_rows }}_grouped.source_system,
+            {{ record_rows }}_grouped.source_table,
+            {{ record_rows }}_grouped.first_record.first_key as record_key,
+            {{ record_rows }}_grouped.first_record.first_at as observed_at,
+            {{ record_rows }}_grouped.last_observed_at,
+            {{ record_rows }}_grouped.record_count,
+            {{ record_rows }}_grouped.first_record.first_file as source_file,
+            {{ record_rows }}_grouped.first_record.first_row as source_row,
             '{{ identifier_type }}' as identifier_type,
             {{ identifier_value }} as identifier_value
-        from {{ record_rows }}
+        from {{ record_rows }}_grouped
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
----------- all sightings, blanks dropped, one row per identifier per record
+---------- blanks dropped, one row per identifier per identifier set
 
 final as (
 
@@ -432,6 +461,8 @@ final as (
         source_table,
         record_key,
         observed_at,
+        last_observed_at,
+        record_count,
         source_file,
         source_row,
         identifier_type,

@@ -6,7 +6,8 @@ identifiers_observed as (
 
 ),
 
----------- pairs of identifiers seen in the same record, stored left < right (type, then value)
+---------- pairs of identifiers seen in the same identifier set, stored left < right (type, then
+---------- value); a set is named by its first record (table, file, row)
 
 paired as (
 
@@ -16,6 +17,8 @@ paired as (
         right_side.identifier_type as right_type,
         right_side.identifier_value as right_value,
         left_side.observed_at,
+        left_side.last_observed_at,
+        left_side.record_count,
         left_side.source_table,
         left_side.source_file,
         left_side.source_row
@@ -23,7 +26,8 @@ paired as (
     inner join identifiers_observed as right_side
         on
             left_side.source_table = right_side.source_table
-            and left_side.record_key = right_side.record_key
+            and left_side.source_file = right_side.source_file
+            and left_side.source_row = right_side.source_row
             and (
                 left_side.identifier_type < right_side.identifier_type
                 or (
@@ -43,39 +47,40 @@ linked as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by left_type, left_value, right_type, right_value
-            order by observed_at, source_table, source_file, source_row
-        ) as observation_rank,
-        max(observed_at) over (
-            partition by left_type, left_value, right_type, right_value
-        ) as last_observed_at,
-        count(*) over (
-            partition by left_type, left_value, right_type, right_value
-        ) as observation_count
-    from linked
-
-),
-
-final as (
+aggregated as (
 
     select
         left_type,
         left_value,
         right_type,
         right_value,
-        observed_at as first_observed_at,
-        last_observed_at,
-        source_table as first_source_table,
-        source_file as first_source_file,
-        source_row as first_source_row,
-        observation_count
-    from ranked
-    where observation_rank = 1
+        min({{ ordered_struct([
+            ('first_at', 'observed_at'),
+            ('first_table', 'source_table'),
+            ('first_file', 'source_file'),
+            ('first_row', 'source_row'),
+        ]) }}) as first_observation,
+        max(last_observed_at) as last_observed_at,
+        sum(record_count) as observation_count
+    from linked
+    group by left_type, left_value, right_type, right_value
+
+),
+
+final as (
+
+    select
+        aggregated.left_type,
+        aggregated.left_value,
+        aggregated.right_type,
+        aggregated.right_value,
+        aggregated.first_observation.first_at as first_observed_at,
+        aggregated.last_observed_at,
+        aggregated.first_observation.first_table as first_source_table,
+        aggregated.first_observation.first_file as first_source_file,
+        aggregated.first_observation.first_row as first_source_row,
+        cast(aggregated.observation_count as bigint) as observation_count
+    from aggregated
 
 )
 

@@ -6,38 +6,35 @@ identifiers_observed as (
 
 ),
 
-ranked as (
+aggregated as (
 
     select
         identifier_type,
         identifier_value,
-        observed_at,
-        source_system,
-        row_number() over (
-            partition by identifier_type, identifier_value
-            order by observed_at, source_system, source_table, source_file, source_row
-        ) as observation_rank,
-        max(observed_at) over (
-            partition by identifier_type, identifier_value
-        ) as last_seen_at,
-        count(*) over (
-            partition by identifier_type, identifier_value
-        ) as observation_count
+        min({{ ordered_struct([
+            ('first_at', 'observed_at'),
+            ('first_system', 'source_system'),
+            ('first_table', 'source_table'),
+            ('first_file', 'source_file'),
+            ('first_row', 'source_row'),
+        ]) }}) as first_sighting,
+        max(last_observed_at) as last_seen_at,
+        sum(record_count) as observation_count
     from identifiers_observed
+    group by identifier_type, identifier_value
 
 ),
 
 final as (
 
     select
-        identifier_type,
-        identifier_value,
-        observed_at as first_seen_at,
-        source_system as first_seen_source,
-        last_seen_at,
-        observation_count
-    from ranked
-    where observation_rank = 1
+        aggregated.identifier_type,
+        aggregated.identifier_value,
+        aggregated.first_sighting.first_at as first_seen_at,
+        aggregated.first_sighting.first_system as first_seen_source,
+        aggregated.last_seen_at,
+        cast(aggregated.observation_count as bigint) as observation_count
+    from aggregated
 
 )
 
