@@ -32,8 +32,9 @@
     The latest copy of every natural key in `relation` (a CTE or a relation), ranked by
     `latest_load_rank`: the body of a staging model's `latest` CTE. Most keys arrive once, so
     only keys landed more than once are ranked (a window over every row ran out of memory at 1M
-    customers), and keys are counted by a 64-bit hash of the key (a fifth of the memory of the
-    key columns): a collision only sends a few more rows to the ranking, which is exact.
+    customers); keys are counted by a 64-bit hash of the key (a collision only sends a few more
+    rows to the ranking, which is exact), and the ranking carries only the key, the ordering and
+    the row's lineage (load, file, row), which name the winning rows to read back whole.
 -#}
 {% macro latest_copies(relation, partition_by, order_first=[]) -%}
     with repeated_keys as (
@@ -45,11 +46,22 @@
 
     ranked_copies as (
         select
-            copies.*,
+            copies._load_id,
+            copies._source_file,
+            copies._row_number,
             {{ latest_load_rank(partition_by, order_first) }} as load_rank
         from {{ relation }} as copies
         semi join repeated_keys
             on {{ key_hash(partition_by, 'copies') }} = repeated_keys.key_hash
+    ),
+
+    latest_of_repeated as (
+        select
+            ranked_copies._load_id,
+            ranked_copies._source_file,
+            ranked_copies._row_number
+        from ranked_copies
+        where ranked_copies.load_rank = 1
     )
 
     select singles.*
@@ -57,9 +69,13 @@
     anti join repeated_keys
         on {{ key_hash(partition_by, 'singles') }} = repeated_keys.key_hash
     union all
-    select * exclude (load_rank)
-    from ranked_copies
-    where load_rank = 1
+    select winners.*
+    from {{ relation }} as winners
+    semi join latest_of_repeated
+        on
+            winners._load_id = latest_of_repeated._load_id
+            and winners._source_file = latest_of_repeated._source_file
+            and winners._row_number = latest_of_repeated._row_number
 {%- endmacro %}
 
 {#- A 64-bit hash of `columns` (of `alias` when given); equal keys, nulls included, hash equal. -#}
