@@ -34,7 +34,8 @@
     only keys landed more than once are ranked (a window over every row ran out of memory at 1M
     customers); keys are counted by a 64-bit hash of the key (a collision only sends a few more
     rows to the ranking, which is exact), and the ranking carries only the key, the ordering and
-    the row's lineage (load, file, row), which name the winning rows to read back whole.
+    the row's lineage (load, load time, file, row): with the key, they name the winning rows to
+    read back whole (null-safe: a unit test's rows may leave the load out).
 -#}
 {% macro latest_copies(relation, partition_by, order_first=[]) -%}
     with repeated_keys as (
@@ -46,7 +47,9 @@
 
     ranked_copies as (
         select
+            {{ key_hash(partition_by, 'copies') }} as key_hash,
             copies._load_id,
+            copies._loaded_at,
             copies._source_file,
             copies._row_number,
             {{ latest_load_rank(partition_by, order_first) }} as load_rank
@@ -57,7 +60,9 @@
 
     latest_of_repeated as (
         select
+            ranked_copies.key_hash,
             ranked_copies._load_id,
+            ranked_copies._loaded_at,
             ranked_copies._source_file,
             ranked_copies._row_number
         from ranked_copies
@@ -73,9 +78,11 @@
     from {{ relation }} as winners
     semi join latest_of_repeated
         on
-            winners._load_id = latest_of_repeated._load_id
-            and winners._source_file = latest_of_repeated._source_file
-            and winners._row_number = latest_of_repeated._row_number
+            {{ key_hash(partition_by, 'winners') }} = latest_of_repeated.key_hash
+            and winners._load_id is not distinct from latest_of_repeated._load_id
+            and winners._loaded_at is not distinct from latest_of_repeated._loaded_at
+            and winners._source_file is not distinct from latest_of_repeated._source_file
+            and winners._row_number is not distinct from latest_of_repeated._row_number
 {%- endmacro %}
 
 {#- A 64-bit hash of `columns` (of `alias` when given); equal keys, nulls included, hash equal. -#}
