@@ -31,7 +31,8 @@ with customer_days as (
     select
         oneid,
         coalesce(paid_date, order_date) as business_date,
-        sum(cast(net_amount as double)) as net_amount,
+        -- summed as decimals, exact in any order: a double sum changes with the scan order
+        sum(net_amount) as net_amount,
         bool_or(is_paid_sale and net_amount > 0) as is_purchase
     from {orders}
     where
@@ -69,9 +70,13 @@ select
     cast(frequency as bigint) as frequency,
     cast(recency_days as bigint) as recency_days,
     cast(age_days as bigint) as age_days,
-    case when frequency > 0 then coalesce(repeat_net_amount, 0) / frequency end as monetary_value,
+    case
+        when frequency > 0 then cast(coalesce(repeat_net_amount, 0) as double) / frequency
+    end as monetary_value,
     cast(holdout_purchases as bigint) as holdout_purchases
 from summary
+-- the fits sum floats in row order: a fixed order makes a rerun give the very same scores
+order by oneid
 """
 
 

@@ -331,3 +331,25 @@ def test_a_line_search_stopping_at_the_optimum_counts_as_converged(conn):
     for _ in range(30):
         shuffled = orders.permutation(len(x))
         assert gamma_gamma.fit(x[shuffled], m[shuffled]).converged
+
+
+def test_the_same_orders_in_another_row_order_give_the_very_same_scores(tmp_path):
+    from clv.scoring import fit_models
+
+    scores = []
+    for number, seed in enumerate((None, 1)):
+        with duckdb.connect(str(tmp_path / f"warehouse-{number}.duckdb")) as conn:
+            write_orders(conn, simulate(3_000, seed=5))
+            if seed is not None:  # the same rows, stored in a shuffled order
+                conn.execute("select setseed(0.5)")
+                conn.execute(
+                    "create or replace table marts.fct_orders as "
+                    "select * from marts.fct_orders order by random()"
+                )
+            end = conn.execute("select max(order_date) from marts.fct_orders").fetchone()[0]
+            summary = customer_summary(conn, end)
+            scores.append(score(summary, fit_models(summary, ClvConfig()), ClvConfig()))
+    first, second = scores
+    assert first.num_rows == second.num_rows > 1_000
+    for column in ("oneid", "p_alive", "expected_purchases_365d", "predicted_clv"):
+        assert first.column(column).to_pylist() == second.column(column).to_pylist(), column
