@@ -188,8 +188,10 @@ def warehouse_state(home: Path) -> WarehouseState:
             table: content_digest(conn, table, RAW_RUN_SPECIFIC)
             for table in data_tables
         }  # fmt: skip
+        # a file byte-identical to one landed earlier is skipped, so of two identical API pages
+        # (an empty last page on two days) the manifest names whichever landed first
         raw["raw._load_manifest"] = content_digest(
-            conn, "raw._load_manifest", ("load_id", "loaded_at", "source_mtime_ns")
+            conn, "raw._load_manifest", ("load_id", "loaded_at", "source_mtime_ns", "source_file")
         )
         raw["raw._quarantine"] = content_digest(
             conn, "raw._quarantine", ("load_id", "quarantined_at")
