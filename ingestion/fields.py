@@ -65,8 +65,14 @@ SQL_TYPES = {
     Kind.PROVINCE: "VARCHAR",
     Kind.REDACTED_TEXT: "VARCHAR",
 }
-# 7+ digits (allowing spaces/dashes inside) may be a phone, a card or an ID number: never kept
-_DIGIT_RUN = r"(?:\+?86[\s-]?)?\d(?:[\s-]?\d){6,}[\dXx]?"
+# what people type between the digits of a phone or ID: spaces (full-width too), dashes of
+# every width, dots, middle dots, slashes and brackets, up to three in a row (" - ")
+_DIGIT_SEPARATOR = r"[\s\-\u2010-\u2015\uff0d.\uff0e\u00b7/()\uff08\uff09]"
+# 7+ digits (ASCII or full-width) with such separators inside, a leading + (a +86 number) and a
+# trailing X (an 18-char ID number) may be a phone, a card or an ID number: never kept
+_DIGIT_RUN = (
+    rf"[+\uff0b]?\d(?:{_DIGIT_SEPARATOR}{{0,3}}\d){{6,}}(?:{_DIGIT_SEPARATOR}?[Xx\uff38\uff58])?"
+)
 REDACTED = "[已脱敏]"
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"

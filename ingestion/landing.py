@@ -32,6 +32,7 @@ from ingestion.json_pages import JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
 from ingestion.readers import FILE_INDEX, ROW_NUMBER, ROW_PROBLEM
 from ingestion.warehouse import ensure_raw_table, landed_files
+from privacy.withhold import ErasedIdentifiers, configured_erasures
 
 _PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")
 
@@ -99,6 +100,7 @@ class FileReport:
     rows_quarantined: int = 0
     rows_duplicate: int = 0
     values_rejected: int = 0  # personal values nulled in rows that landed (drop_invalid_value)
+    rows_erased: int = 0  # rows of people in the erasure registry, withheld (privacy/)
 
 
 @dataclass
@@ -107,12 +109,14 @@ class LoadReport:
     load_id: str
     files: list[FileReport] = field(default_factory=list)
     files_skipped: int = 0  # already loaded (same content hash), whatever their name
+    values_erased: int = 0  # erased people's ids removed from others' rows (a referral's inviter)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
 
     def as_metadata(self) -> dict[str, int]:
         """Counts only: this goes to logs and Dagster event metadata."""
+        erased = {"rows_erased": self.total("rows_erased"), "values_erased": self.values_erased}
         return {
             "files_loaded": len(self.files),
             "files_skipped_already_loaded": self.files_skipped,
@@ -121,6 +125,8 @@ class LoadReport:
             "rows_quarantined": self.total("rows_quarantined"),
             "rows_duplicate": self.total("rows_duplicate"),
             "values_rejected": self.total("values_rejected"),
+            # only once the registry withheld something: most loads never meet an erased person
+            **(erased if any(erased.values()) else {}),
         }
 
 
@@ -153,9 +159,12 @@ def land(
     key: PseudonymisationKey,
     load_id: str,
     days: tuple[date, date] | None = None,
+    erased: ErasedIdentifiers | None = None,
 ) -> LoadReport:
-    """Land every new file of `spec` (only those dated within `days` when given)."""
+    """Land every new file of `spec` (only those dated within `days` when given). Rows of
+    people in the erasure registry (`erased`, else the configured one) never land."""
     ensure_raw_table(conn, spec.name, spec.landed_fields)
+    erased = configured_erasures() if erased is None else erased
     report = LoadReport(raw_table=spec.name, load_id=load_id)
     seen, stamps = landed_files(conn, spec.name)
     pending_rows: set[int] = set()
@@ -179,12 +188,16 @@ def land(
             chunk.append(_NewFile(path, relative, sha, status.st_size, status.st_mtime_ns, source))
             chunk_rows += len(source) if source is not None else 0
             if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
-                report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
+                report.files += _land_chunk(
+                    conn, spec, chunk, key, load_id, pending_rows, erased, report
+                )
                 chunk, chunk_rows = [], 0
                 conn.commit()
                 conn.begin()
         if chunk:
-            report.files += _land_chunk(conn, spec, chunk, key, load_id, pending_rows)
+            report.files += _land_chunk(
+                conn, spec, chunk, key, load_id, pending_rows, erased, report
+            )
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -224,10 +237,14 @@ def _chunk_source(spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=False).rename_axis(ROW_NUMBER).reset_index()
 
 
-def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileReport]:
+def _land_chunk(conn, spec, files, key, load_id, pending_rows, erased, report):
     """Parse, validate and insert several files at once: per-file work costs ~30 ms each."""
     source = _chunk_source(spec, files)
     parsed, reasons, rejected = _parse(spec, source)
+    # erased people's rows go before validation: neither raw nor quarantine sees them
+    parsed, withheld = erased.withhold(spec.name, spec.landed_fields, parsed, key)
+    rejected = [r for r in rejected if r[0] in parsed.index]
+    report.values_erased += withheld.values_removed
     _apply_row_rules(spec, parsed, reasons, ", ".join(f.relative for f in files[:3]))
     duplicate = (
         _duplicates(parsed, reasons, pending_rows)
@@ -260,16 +277,18 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows) -> list[FileRepor
     reports = [
         FileReport(
             file=new_file.relative,
-            rows_in=int(row.rows_in),
+            rows_in=int(row.rows_in) + withheld.rows(index),
             rows_loaded=int(row.rows_in - row.quarantined - row.duplicate),
             rows_quarantined=int(row.quarantined),
             rows_duplicate=int(row.duplicate),
             values_rejected=int(rejected_in_rows.get(index, 0)),
+            rows_erased=withheld.rows(index),
         )
         for index, (new_file, row) in enumerate(zip(files, counts.itertuples(), strict=True))
     ]
+    # the manifest counts the rows that entered the load: erased ones are not its business
     manifest = catalogue.assign(
-        rows_in=[r.rows_in for r in reports],
+        rows_in=[r.rows_in - r.rows_erased for r in reports],
         rows_loaded=[r.rows_loaded for r in reports],
         rows_quarantined=[r.rows_quarantined for r in reports],
         rows_duplicate=[r.rows_duplicate for r in reports],

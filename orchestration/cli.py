@@ -181,10 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     explain.add_argument("first", metavar="TYPE:VALUE", help="e.g. phone:13812345678")
     explain.add_argument("second", metavar="TYPE:VALUE", help="e.g. pos_member_card:M000123")
+    add_erase_command(commands)
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.command == "explain-link":  # read-only: no folders to prepare
         return explain_identifier_link(settings, args.first, args.second)
+    if args.command == "erase":
+        return erase_person_command(settings, args)
     prepare_home(settings)
     if args.command == "prepare-home":
         return 0
@@ -192,6 +195,45 @@ def main(argv: list[str] | None = None) -> int:
         return backfill_range(settings, args.first, args.last, args.raw_only)
     ensure_demo_sources(settings)
     return run_nightly(settings, raw_only=args.raw_only)
+
+
+ERASE_OPTIONS = ("phone", "unionid", "openid", "external_userid", "oneid")
+
+
+def add_erase_command(commands) -> None:
+    erase = commands.add_parser(
+        "erase",
+        help="erase one person (PIPL art. 47) from every table, copy, log and the BI file, "
+        "and keep them from landing again (docs/privacy.md)",
+    )
+    which = erase.add_mutually_exclusive_group(required=True)
+    for option in ERASE_OPTIONS:
+        which.add_argument(
+            f"--{option.replace('_', '-')}",
+            dest=option,
+            metavar="VALUE",
+            help="'-' reads the value from stdin (keeps it out of shell history)",
+        )
+
+
+def erase_person_command(settings: Settings, args) -> int:
+    """Counts only on the terminal; exit 1 when the checks after the erasure found a trace."""
+    from privacy.erasure import ErasureRequest, ErasureRequestError
+    from privacy.procedure import erase_person
+
+    kind = next(option for option in ERASE_OPTIONS if getattr(args, option) is not None)
+    value = getattr(args, kind)
+    if value == "-":
+        value = sys.stdin.readline()
+    try:
+        request = ErasureRequest(kind, value)
+    except ErasureRequestError as error:
+        print(f"siyu erase: {error}")
+        return 2
+    prepare_home(settings)
+    outcome = erase_person(settings, request)
+    print("\n".join(outcome.lines()))
+    return 0 if outcome.complete else 1
 
 
 def backfill_range(settings: Settings, first: date, last: date, raw_only: bool) -> int:

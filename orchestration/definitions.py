@@ -7,6 +7,7 @@ from orchestration.defs.alerts import sensors as alerts
 from orchestration.defs.clv import scores as clv_scores
 from orchestration.defs.identity import oneid
 from orchestration.defs.ingestion import raw_tables
+from orchestration.defs.privacy import erasure, retention
 from orchestration.defs.publish import bi_database
 from orchestration.defs.quality import expectations
 from orchestration.defs.transform import dbt_models
@@ -21,4 +22,6 @@ defs = dg.Definitions.merge(
     alerts.defs,
     bi_database.defs,
     expectations.defs,
+    erasure.defs,
+    retention.defs,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +140,33 @@ def full_history_brand(tmp_path_factory):
         result = pipeline.run()
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         yield FullHistory(pipeline, lost)
+
+
+# the privacy tests' brand: small, with bad rows (quarantine is a place personal data could hide)
+SMALL_CUSTOMERS, SMALL_DAYS, SMALL_SEED, SMALL_BAD_ROW_RATE = 300, 40, 23, 0.02
+
+
+@pytest.fixture(scope="session")
+def small_brand(tmp_path_factory):
+    """A 300-customer, 40-day brand through one nightly run, shared by the privacy tests: they
+    read it, or change a copy of it (`copy_of`)."""
+    with demo_home(tmp_path_factory.mktemp("small_brand_home")) as settings:
+        simulate_brand(
+            settings.sources_dir,
+            customers=SMALL_CUSTOMERS,
+            days=SMALL_DAYS,
+            seed=SMALL_SEED,
+            bad_row_rate=SMALL_BAD_ROW_RATE,
+        )
+        pipeline = Pipeline(settings)
+        result = pipeline.run()
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        yield pipeline
+
+
+@contextmanager
+def copy_of(pipeline: Pipeline, home: Path):
+    """A copy of a built brand in `home`, its environment set while the block runs."""
+    shutil.copytree(pipeline.settings.home, home, symlinks=True)
+    with demo_home(home) as settings:
+        yield Pipeline(settings)

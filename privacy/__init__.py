@@ -1,0 +1,1 @@
+"""Personal-data duties: erasure (registry, landing filter, compaction) and its checks."""
