@@ -42,9 +42,10 @@ test: manifest $(BI_READER_VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(LINT_SQL)
 	@# the tests' homes on tmpfs when there is one: Dagster's SQLite event log syncs every event,
-	@# about 30 s of disk waits per pipeline run
+	@# about 30 s of disk waits per pipeline run; one worker per core, a shared brand in one worker
 	tmp=$$(mktemp -d /dev/shm/siyu-test.XXXXXX 2>/dev/null || mktemp -d); \
-		$(BIN)/pytest --durations=15 --basetemp=$$tmp; status=$$?; rm -rf $$tmp; exit $$status
+		$(BIN)/pytest -n auto --dist loadgroup --durations=15 --basetemp=$$tmp; status=$$?; \
+		rm -rf $$tmp; exit $$status
 
 validate: manifest
 	DAGSTER_HOME=$(SIYU_HOME)/dagster $(BIN)/siyu prepare-home

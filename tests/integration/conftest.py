@@ -20,6 +20,25 @@ DEMO_CUSTOMERS = 800
 DEMO_DAYS = 45
 DEMO_SEED = 7
 BAD_ROW_RATE = 0.0  # exact metrics; bad rows are checked in test_simulated_sources.py
+# `make test` runs on every core (pytest-xdist, `--dist loadgroup`): the tests that share a brand
+# run in one worker, which builds the brand once; the shared brands go first, being the longest
+SHARED_BRANDS = ("full_history_brand", "small_brand")
+
+
+def pytest_collection_modifyitems(items):
+    def group_of(item) -> str | None:
+        if "integration" not in item.path.parts:
+            return None
+        shared = [brand for brand in SHARED_BRANDS if brand in item.fixturenames]
+        return shared[0] if shared else item.module.__name__
+
+    for item in items:
+        group = group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: group_of(item) not in SHARED_BRANDS)
+
+
 # the mart tests' history: a whole outbound campaign (calls on days 60-62, then 30 days of
 # win-backs), several WeCom deletes and four business months
 FULL_HISTORY_DAYS = 100

@@ -3,6 +3,7 @@
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -21,6 +22,9 @@ INDIRECT_SELECTION = "buildable"
 # (tests/integration/test_dbt_unit_tests.py), the nightly run leaves them out (a third of its
 # dbt time on the demo brand)
 NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# dbt parses the whole project (7 s) unless the target folder holds the state of an earlier
+# parse for the same profile: every step starts from the last step's state
+PARSE_STATE = "partial_parse.msgpack"
 
 
 @dbt_assets(
@@ -40,7 +44,23 @@ def siyu_dbt_models(
     artefacts = settings.home / "dbt"
     target = artefacts / f"{context.run_id}-{uuid.uuid4().hex[:6]}"
     _prune_old_artefacts(artefacts, keep_run=context.run_id)
-    yield from dbt.cli(NIGHTLY_BUILD, context=context, target_path=target).stream()
+    saved_parse = artefacts / PARSE_STATE
+    target.mkdir(parents=True)
+    if saved_parse.is_file():
+        shutil.copyfile(saved_parse, target / PARSE_STATE)
+    try:
+        yield from dbt.cli(NIGHTLY_BUILD, context=context, target_path=target).stream()
+    finally:
+        _save_parse_state(target / PARSE_STATE, saved_parse)
+
+
+def _save_parse_state(parsed: Path, saved: Path) -> None:
+    """Keep dbt's parse state for the next step; replaced whole, so a kill never leaves half."""
+    if not parsed.is_file():
+        return
+    partial = saved.with_suffix(".partial")
+    shutil.copyfile(parsed, partial)
+    os.replace(partial, saved)
 
 
 def _prune_old_artefacts(folder, keep_run: str) -> None:
@@ -48,14 +68,18 @@ def _prune_old_artefacts(folder, keep_run: str) -> None:
     if not folder.exists():
         return
     latest_by_run: dict[str, float] = {}
-    for step in folder.iterdir():
+    for step in _step_folders(folder):
         run_id = step.name.rsplit("-", 1)[0]
         latest_by_run[run_id] = max(latest_by_run.get(run_id, 0.0), step.stat().st_mtime)
     latest_by_run[keep_run] = float("inf")
     kept = set(sorted(latest_by_run, key=latest_by_run.get)[-KEEP_RUN_ARTEFACTS:])
-    for step in folder.iterdir():
+    for step in _step_folders(folder):
         if step.name.rsplit("-", 1)[0] not in kept:
             shutil.rmtree(step, ignore_errors=True)
 
 
 defs = dg.Definitions(assets=[siyu_dbt_models])
+
+
+def _step_folders(folder: Path) -> list[Path]:
+    return [entry for entry in folder.iterdir() if entry.is_dir()]
