@@ -25,6 +25,7 @@ BAD_ROW_RATE = 0.0  # exact metrics; bad rows are checked in test_simulated_sour
 SHARED_BRANDS = ("full_history_brand", "small_brand")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the marks
 def pytest_collection_modifyitems(items):
     def group_of(item) -> str | None:
         if "integration" not in item.path.parts:
