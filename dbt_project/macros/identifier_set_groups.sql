@@ -5,8 +5,13 @@
     first_key, compared in that order), its last observed_at and how many records carry
     it. A weekly contact list repeats each contact's identifiers every week: grouping first
     keeps the identity graph's input at one row per identifier set instead of one per sighting.
+    Rows that already stand for several records (spans of a contact list) name the columns
+    holding their last observation and their record count in `last_observed_column` and
+    `record_count_column`.
 -#}
-{% macro identifier_set_groups(record_rows, identifier_columns) -%}
+{% macro identifier_set_groups(
+    record_rows, identifier_columns, last_observed_column='observed_at', record_count_column=none
+) -%}
     select
         source_system,
         source_table,
@@ -17,8 +22,12 @@
             ('first_row', 'source_row'),
             ('first_key', 'record_key'),
         ]) }}) as first_record,
-        max(observed_at) as last_observed_at,
-        count(*) as record_count
+        max({{ last_observed_column }}) as last_observed_at,
+        {% if record_count_column -%}
+            cast(sum({{ record_count_column }}) as bigint) as record_count
+        {%- else -%}
+            count(*) as record_count
+        {%- endif %}
     from {{ record_rows }}
     group by source_system, source_table, {{ identifier_columns | join(', ') }}
 {%- endmacro %}

@@ -26,9 +26,9 @@ wecom_contact_events as (
 
 ),
 
-wecom_contacts as (
+wecom_contact_list_spans as (
 
-    select * from {{ ref('stg_wecom__contacts') }}
+    select * from {{ ref('int_wecom_contact_list_spans') }}
 
 ),
 
@@ -157,23 +157,26 @@ wecom_event_rows as (
 
 ),
 
--- a WeCom contact-list row: external_userid, unionid and each remark phone; dated by its add
--- time (follow_info.createtime), else its snapshot date
+-- a WeCom contact-list span (consecutive lists naming the same contact alike): external_userid,
+-- unionid and each remark phone; dated by its add time (follow_info.createtime), else by the
+-- snapshot dates it spans, and counted as the list rows it stands for
 wecom_contact_rows as (
 
     select
         'wecom' as source_system,
         'raw.wecom__contacts' as source_table,
-        cast(snapshot_date as {{ dbt.type_string() }})
+        cast(first_snapshot_date as {{ dbt.type_string() }})
         || '|' || external_userid
         || '|' || guide_userid as record_key,
-        coalesce(added_at, cast(snapshot_date as timestamp)) as observed_at,
-        _source_file as source_file,
-        _row_number as source_row,
+        coalesce(added_at, cast(first_snapshot_date as timestamp)) as observed_at,
+        coalesce(added_at, cast(last_snapshot_date as timestamp)) as last_observed_at,
+        listing_count,
+        first_source_file as source_file,
+        first_row_number as source_row,
         external_userid,
         unionid,
         remark_phone_hashes
-    from wecom_contacts
+    from wecom_contact_list_spans
 
 ),
 
@@ -400,7 +403,13 @@ referral_invitee_rows as (
 
 {% for record_rows, identifier_columns in identifier_sets.items() %}
     {{ record_rows }}_grouped as (
-        {{ identifier_set_groups(record_rows, identifier_columns) }}
+        {%- if record_rows == 'wecom_contact_rows' %}
+            {{ identifier_set_groups(
+                record_rows, identifier_columns, 'last_observed_at', 'listing_count'
+            ) }}
+        {%- else %}
+            {{ identifier_set_groups(record_rows, identifier_columns) }}
+        {%- endif %}
     ),
 {% endfor %}
 

@@ -11,9 +11,15 @@ wecom_contact_events as (
 
 ),
 
-wecom_contacts as (
+contact_list_spans as (
 
-    select * from {{ ref('stg_wecom__contacts') }}
+    select * from {{ ref('int_wecom_contact_list_spans') }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('stg_wecom__contact_list_snapshots') }}
 
 ),
 
@@ -35,18 +41,18 @@ relationship_events as (
 latest_snapshot as (
 
     select max(snapshot_date) as latest_snapshot_date
-    from wecom_contacts
+    from snapshots
 
 ),
 
 latest_snapshot_contacts as (
 
     select
-        wecom_contacts.external_userid,
-        wecom_contacts.guide_userid
-    from wecom_contacts
+        contact_list_spans.external_userid,
+        contact_list_spans.guide_userid
+    from contact_list_spans
     inner join latest_snapshot
-        on wecom_contacts.snapshot_date = latest_snapshot.latest_snapshot_date
+        on contact_list_spans.last_snapshot_date = latest_snapshot.latest_snapshot_date
 
 ),
 
@@ -62,7 +68,7 @@ relationships as (
     select
         external_userid,
         guide_userid
-    from wecom_contacts
+    from contact_list_spans
 
 ),
 
@@ -85,7 +91,7 @@ add_observations as (
         added_at,
         state,
         2 as source_priority
-    from wecom_contacts
+    from contact_list_spans
     where added_at is not null
 
 ),
@@ -99,7 +105,7 @@ adds_ranked as (
         state,
         row_number() over (
             partition by external_userid, guide_userid
-            order by added_at, source_priority
+            order by added_at, source_priority, state
         ) as first_rank,
         max(added_at) over (
             partition by external_userid, guide_userid

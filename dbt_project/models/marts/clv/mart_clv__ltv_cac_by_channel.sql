@@ -116,7 +116,8 @@ channel_ltv as (
         avg(customer_ltv.net_revenue_12m) filter (where customer_ltv.is_observable)
             as mean_ltv_12m,
         count(scores.oneid) as scored_customers,
-        avg(scores.predicted_clv) as mean_predicted_clv
+        -- averaged as decimals: a sum of doubles varies with the order threads add them in
+        avg(cast(scores.predicted_clv as decimal(18, 6))) as mean_predicted_clv
     from customer_ltv
     left join scores on customer_ltv.oneid = scores.oneid
     group by customer_ltv.channel_code

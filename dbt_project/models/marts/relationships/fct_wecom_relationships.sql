@@ -12,9 +12,15 @@ wecom_contact_events as (
 
 ),
 
-wecom_contacts as (
+contact_list_spans as (
 
-    select * from {{ ref('stg_wecom__contacts') }}
+    select * from {{ ref('int_wecom_contact_list_spans') }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('stg_wecom__contact_list_snapshots') }}
 
 ),
 
@@ -49,29 +55,6 @@ delete_callbacks as (
 
 ),
 
--- a snapshot dated D lists the relationships alive at the end of business day D
-snapshot_dates as (
-
-    select distinct
-        snapshot_date,
-        cast({{ dbt.dateadd('day', 1, 'snapshot_date') }} as timestamp) as observed_at
-    from wecom_contacts
-
-),
-
-listings as (
-
-    select
-        wecom_contacts.external_userid,
-        wecom_contacts.guide_userid,
-        wecom_contacts.snapshot_date,
-        snapshot_dates.observed_at
-    from wecom_contacts
-    inner join snapshot_dates
-        on wecom_contacts.snapshot_date = snapshot_dates.snapshot_date
-
-),
-
 ---------- interval starts: every add callback, and every listed add time no callback reported
 
 listed_adds as (
@@ -81,7 +64,7 @@ listed_adds as (
         guide_userid,
         added_at,
         max(state) as state
-    from wecom_contacts
+    from contact_list_spans
     where added_at is not null
     group by external_userid, guide_userid, added_at
 
@@ -172,53 +155,137 @@ first_deletes as (
 
 ),
 
-last_listings as (
+-- a snapshot dated D lists what was alive at the end of D: it sees an interval
+-- [added_at, next_added_at) when added_at's date <= D < next_added_at's date
+interval_spans as (
 
     select
         intervals.external_userid,
         intervals.guide_userid,
         intervals.added_at,
-        max(listings.snapshot_date) as last_listed_date
+        intervals.next_added_at,
+        contact_list_spans.first_snapshot_date,
+        contact_list_spans.last_snapshot_date
     from intervals
-    inner join listings
+    inner join contact_list_spans
         on
-            intervals.external_userid = listings.external_userid
-            and intervals.guide_userid = listings.guide_userid
-            and intervals.added_at < listings.observed_at
+            intervals.external_userid = contact_list_spans.external_userid
+            and intervals.guide_userid = contact_list_spans.guide_userid
+            and {{ to_business_date('intervals.added_at') }}
+            <= contact_list_spans.last_snapshot_date
             and (
                 intervals.next_added_at is null
-                or intervals.next_added_at >= listings.observed_at
+                or {{ to_business_date('intervals.next_added_at') }}
+                > contact_list_spans.first_snapshot_date
             )
-    group by intervals.external_userid, intervals.guide_userid, intervals.added_at
 
 ),
 
--- the first snapshot after the last one listing the interval, before any re-add
-first_unlistings as (
+-- a span running past the interval's end: its last snapshot inside the interval, if any
+last_listings_of_straddling_spans as (
+
+    select
+        interval_spans.external_userid,
+        interval_spans.guide_userid,
+        interval_spans.added_at,
+        max(snapshots.snapshot_date) as last_listed_date
+    from interval_spans
+    inner join snapshots
+        on
+            interval_spans.first_snapshot_date <= snapshots.snapshot_date
+            and {{ to_business_date('interval_spans.added_at') }} <= snapshots.snapshot_date
+            and {{ to_business_date('interval_spans.next_added_at') }} > snapshots.snapshot_date
+    where
+        interval_spans.last_snapshot_date
+        >= {{ to_business_date('interval_spans.next_added_at') }}
+    group by interval_spans.external_userid, interval_spans.guide_userid, interval_spans.added_at
+
+),
+
+last_listings as (
+
+    select
+        external_userid,
+        guide_userid,
+        added_at,
+        max(last_listed_date) as last_listed_date
+    from (
+        select
+            external_userid,
+            guide_userid,
+            added_at,
+            last_snapshot_date as last_listed_date
+        from interval_spans
+        where
+            next_added_at is null
+            or last_snapshot_date < {{ to_business_date('next_added_at') }}
+        union all
+        select
+            external_userid,
+            guide_userid,
+            added_at,
+            last_listed_date
+        from last_listings_of_straddling_spans
+    ) as listed
+    group by external_userid, guide_userid, added_at
+
+),
+
+-- an interval never listed ends at the first snapshot that could have listed it
+first_snapshots_of_unlisted as (
 
     select
         intervals.external_userid,
         intervals.guide_userid,
         intervals.added_at,
-        min(snapshot_dates.snapshot_date) as unlisted_date
+        min(snapshots.snapshot_date) as unlisted_date
     from intervals
     left join last_listings
         on
             intervals.external_userid = last_listings.external_userid
             and intervals.guide_userid = last_listings.guide_userid
             and intervals.added_at = last_listings.added_at
-    inner join snapshot_dates
+    inner join snapshots
         on
-            intervals.added_at < snapshot_dates.observed_at
+            snapshots.snapshot_date >= {{ to_business_date('intervals.added_at') }}
             and (
                 intervals.next_added_at is null
-                or intervals.next_added_at >= snapshot_dates.observed_at
+                or snapshots.snapshot_date < {{ to_business_date('intervals.next_added_at') }}
             )
-            and (
-                last_listings.last_listed_date is null
-                or last_listings.last_listed_date < snapshot_dates.snapshot_date
-            )
+    where last_listings.last_listed_date is null
     group by intervals.external_userid, intervals.guide_userid, intervals.added_at
+
+),
+
+-- a listed interval ends at the next snapshot after its last listing, if that is before a re-add
+first_unlistings as (
+
+    select
+        last_listings.external_userid,
+        last_listings.guide_userid,
+        last_listings.added_at,
+        snapshots.next_snapshot_date as unlisted_date
+    from last_listings
+    inner join intervals
+        on
+            last_listings.external_userid = intervals.external_userid
+            and last_listings.guide_userid = intervals.guide_userid
+            and last_listings.added_at = intervals.added_at
+    inner join snapshots
+        on last_listings.last_listed_date = snapshots.snapshot_date
+    where
+        snapshots.next_snapshot_date is not null
+        and (
+            intervals.next_added_at is null
+            or snapshots.next_snapshot_date < {{ to_business_date('intervals.next_added_at') }}
+        )
+    union all
+    select
+        external_userid,
+        guide_userid,
+        added_at,
+        unlisted_date
+    from first_snapshots_of_unlisted
 
 ),
 
