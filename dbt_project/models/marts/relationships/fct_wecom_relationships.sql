@@ -70,7 +70,9 @@ listed_adds as (
 
 ),
 
--- the callback and the list can report one add a few seconds apart
+-- the callback and the list can report one add a few seconds apart; the window compares each
+-- side's own column so that the join stays a hash join (a difference of both sides made DuckDB
+-- compare every pair: hours at 1M customers)
 listed_adds_without_callback as (
 
     select listed_adds.*
@@ -79,9 +81,12 @@ listed_adds_without_callback as (
         on
             listed_adds.external_userid = add_callbacks.external_userid
             and listed_adds.guide_userid = add_callbacks.guide_userid
-            and {{ dbt.datediff('add_callbacks.added_at', 'listed_adds.added_at', 'second') }}
-            between -{{ var('wecom_add_time_tolerance_seconds') }}
-            and {{ var('wecom_add_time_tolerance_seconds') }}
+            and add_callbacks.added_at >= {{ dbt.dateadd(
+                'second', -var('wecom_add_time_tolerance_seconds'), 'listed_adds.added_at'
+            ) }}
+            and add_callbacks.added_at <= {{ dbt.dateadd(
+                'second', var('wecom_add_time_tolerance_seconds'), 'listed_adds.added_at'
+            ) }}
     where add_callbacks.external_userid is null
 
 ),
