@@ -96,14 +96,12 @@ gapped_runs as (
 
 ),
 
+{%- set run_columns = attributes + ['first_seq', 'last_seq', 'listing_count', 'first_listing'] %}
+
 runs as (
 
     select
-        {{ attributes | join(',\n        ') }},
-        first_seq,
-        last_seq,
-        listing_count,
-        first_listing
+        {{ run_columns | join(',\n        ') }}
     from attribute_sets
     where
         attribute_set_hash not in (
@@ -111,11 +109,7 @@ runs as (
         )
     union all
     select
-        {{ attributes | join(',\n        ') }},
-        first_seq,
-        last_seq,
-        listing_count,
-        first_listing
+        {{ run_columns | join(',\n        ') }}
     from gapped_runs
 
 ),
