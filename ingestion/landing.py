@@ -31,20 +31,21 @@ from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_co
 from ingestion.json_pages import JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
 from ingestion.readers import FILE_INDEX, ROW_NUMBER, ROW_PROBLEM
+from ingestion.source_files import SourceFile, list_source_files
 from ingestion.warehouse import ensure_raw_table, landed_files
 from privacy.withhold import ErasedIdentifiers, configured_erasures
 
 _PATH_DATE = re.compile(r"(?<!\d)(20\d{6})")
 
 
-def file_date(path: Path, sources_root: Path) -> date:
+def file_date(source: SourceFile) -> date:
     """A file's daily partition: the first valid yyyymmdd in its path, else the day it arrived."""
-    for token in _PATH_DATE.findall(path.relative_to(sources_root).as_posix()):
+    for token in _PATH_DATE.findall(source.relative):
         try:
             return datetime.strptime(token, "%Y%m%d").date()
         except ValueError:
             continue
-    arrived = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(BUSINESS_TIME_ZONE)
+    arrived = pd.Timestamp(source.mtime_ns, unit="ns", tz="UTC").tz_convert(BUSINESS_TIME_ZONE)
     return arrived.date()
 
 
@@ -83,13 +84,13 @@ class RawTableSpec:
     def source_names(self) -> dict[str, str]:
         return {f.raw: f.source for f in self.fields}
 
-    def files(self, sources_root: Path, days: tuple[date, date] | None = None) -> list[Path]:
+    def files(self, sources_root: Path, days: tuple[date, date] | None = None) -> list[SourceFile]:
         """The files of this table, optionally only those whose date lies in [first, last]."""
-        found = sorted((sources_root / self.source_dir).glob(self.file_glob))
+        found = list_source_files(sources_root, self.source_dir, self.file_glob)
         if days is None:
             return found
         first, last = days
-        return [path for path in found if first <= file_date(path, sources_root) <= last]
+        return [source for source in found if first <= file_date(source) <= last]
 
 
 @dataclass
@@ -172,20 +173,19 @@ def land(
     chunk_rows = 0
     conn.begin()
     try:
-        for path in spec.files(sources_root, days):
-            relative = path.relative_to(sources_root).as_posix()
-            status = path.stat()
+        for found in spec.files(sources_root, days):
             # a file landed before and untouched since is not hashed again (a nightly re-scan)
-            if (relative, status.st_size, status.st_mtime_ns) in stamps:
+            if (found.relative, found.size, found.mtime_ns) in stamps:
                 report.files_skipped += 1
                 continue
+            path, relative = found.path, found.relative
             sha = file_sha256(path)
             if sha in seen:
                 report.files_skipped += 1
                 continue
             seen.add(sha)
             source = None if spec.pages else _read_one(spec, path, relative)
-            chunk.append(_NewFile(path, relative, sha, status.st_size, status.st_mtime_ns, source))
+            chunk.append(_NewFile(path, relative, sha, found.size, found.mtime_ns, source))
             chunk_rows += len(source) if source is not None else 0
             if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
                 report.files += _land_chunk(

@@ -27,15 +27,14 @@ def new_drops(specs: list[RawTableSpec], sources_root, since_ns: int):
     newest, settling = since_ns, None
     settled_before = time.time() - SETTLE_SECONDS
     for spec in specs:
-        for path in spec.files(sources_root):
-            status = path.stat()
-            if status.st_ctime_ns <= since_ns:
+        for found in spec.files(sources_root):
+            if found.ctime_ns <= since_ns:
                 continue
-            if status.st_mtime >= settled_before:
-                settling = min(settling or status.st_ctime_ns, status.st_ctime_ns)
+            if found.mtime_ns / 1e9 >= settled_before:
+                settling = min(settling or found.ctime_ns, found.ctime_ns)
                 continue
             tables.add(spec.name)
-            newest = max(newest, status.st_ctime_ns)
+            newest = max(newest, found.ctime_ns)
     if settling is not None:
         newest = max(since_ns, min(newest, settling - 1))
     return sorted(tables), newest
