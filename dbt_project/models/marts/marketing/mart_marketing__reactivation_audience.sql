@@ -1,6 +1,7 @@
 {#-
     The win-back list (召回名单): buyers at risk (流失预警) or dormant (沉睡) on the run date who
-    may be contacted for a marketing purpose, one row per person × purpose.
+    may be contacted for a marketing purpose, one row per person × purpose. The lifecycle stage
+    and run date are dim_customers' own, so the list and the customer 360 never disagree.
     Rules: see the mart_marketing__reactivation_audience docs.
 -#}
 
@@ -12,75 +13,24 @@ audience as (
 
 ),
 
-orders_summary as (
+customers as (
 
-    select * from {{ ref('int_customers__orders_summary') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('dim_customers') }}
 
 ),
 
-wecom_relationships as (
-
-    select * from {{ ref('fct_wecom_relationships') }}
-
-),
-
----------- the run date: the latest business day in the data, as dim_customers measures it
-
-run_date as (
-
-    select max(business_date) as as_of_date
-    from (
-        select order_date as business_date from orders
-        union all
-        select refund_date as business_date from orders
-        union all
-        select added_date as business_date from wecom_relationships
-        union all
-        select ended_date as business_date from wecom_relationships
-    ) as business_dates
-
-),
-
-buyers as (
+lapsed_buyers as (
 
     select
-        orders_summary.oneid,
-        orders_summary.frequency,
-        orders_summary.net_revenue,
-        {{ to_business_date('orders_summary.last_purchase_at') }} as last_purchase_date,
-        run_date.as_of_date,
-        {{ dbt.datediff(
-            to_business_date('orders_summary.last_purchase_at'), 'run_date.as_of_date', 'day'
-        ) }} as recency_days,
-        {{ dbt.datediff(
-            to_business_date('orders_summary.first_purchase_at'), 'run_date.as_of_date', 'day'
-        ) }} as first_purchase_days
-    from orders_summary
-    cross join run_date
-    where orders_summary.frequency > 0 and orders_summary.last_purchase_at is not null
-
-),
-
--- the lifecycle stages of dim_customers that a win-back targets
-lapsed as (
-
-    select
-        *,
-        case
-            when recency_days <= {{ var('lifecycle_at_risk_max_days') }} then 'at_risk'
-            else 'dormant'
-        end as lifecycle_stage
-    from buyers
-    where
-        first_purchase_days > {{ var('lifecycle_new_max_days') }}
-        and recency_days > {{ var('lifecycle_active_max_days') }}
-        and recency_days <= {{ var('lifecycle_dormant_max_days') }}
+        oneid,
+        lifecycle_stage,
+        {{ to_business_date('last_purchase_at') }} as last_purchase_date,
+        recency_days,
+        frequency,
+        net_revenue,
+        as_of_date
+    from customers
+    where frequency > 0 and lifecycle_stage in ('at_risk', 'dormant')
 
 ),
 
@@ -90,16 +40,16 @@ final as (
         cast(audience.oneid as {{ dbt.type_string() }}) as oneid,
         cast(audience.purpose as {{ dbt.type_string() }}) as purpose,
         cast(audience.contact_channel as {{ dbt.type_string() }}) as contact_channel,
-        cast(lapsed.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(lapsed.last_purchase_date as date) as last_purchase_date,
-        cast(lapsed.recency_days as bigint) as recency_days,
-        cast(lapsed.frequency as bigint) as paid_orders,
-        cast(lapsed.net_revenue as decimal(18, 2)) as net_revenue,
+        cast(lapsed_buyers.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(lapsed_buyers.last_purchase_date as date) as last_purchase_date,
+        cast(lapsed_buyers.recency_days as bigint) as recency_days,
+        cast(lapsed_buyers.frequency as bigint) as paid_orders,
+        cast(lapsed_buyers.net_revenue as decimal(18, 2)) as net_revenue,
         cast(audience.consent_source as {{ dbt.type_string() }}) as consent_source,
         cast(audience.consent_granted_at as timestamp) as consent_granted_at,
-        cast(lapsed.as_of_date as date) as as_of_date
+        cast(lapsed_buyers.as_of_date as date) as as_of_date
     from audience
-    inner join lapsed on audience.oneid = lapsed.oneid
+    inner join lapsed_buyers on audience.oneid = lapsed_buyers.oneid
 
 )
 
