@@ -59,3 +59,12 @@ def full_build(figures: dict) -> dict | None:
         "cpu_s": sum(p["cpu_s"] for p in parts),
         "peak_rss_gb": max(p["peak_rss_gb"] for p in parts),
     }
+
+
+def lower_bound_seconds(figures: dict) -> float | None:
+    """The reading alone (the queries' own time, without starting Python), else the stage's."""
+    details = figures.get("details", {}).get("lower_bound") or {}
+    if "seconds" in details:
+        return details["seconds"]
+    stage = stage_summary(figures, "lower_bound")
+    return stage and stage["wall_s"]

@@ -81,7 +81,8 @@ def read_all(sources: Path) -> dict:
                 "rows": int(rows),
                 "seconds": time.monotonic() - started,
             }
-    totals = {key: sum(t[key] for t in tables.values()) for key in ("files", "bytes", "rows")}
+    totals = {key: sum(t[key] for t in tables.values())
+              for key in ("files", "bytes", "rows", "seconds")}  # fmt: skip
     return {"tables": tables, **totals}
 
 

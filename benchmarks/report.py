@@ -5,7 +5,7 @@ Only the text between the two markers is replaced: the hand-written sections aro
 
 from __future__ import annotations
 
-from benchmarks.figures import full_build, stage_summary
+from benchmarks.figures import full_build, lower_bound_seconds, stage_summary
 
 START = "<!-- make bench: start -->"
 END = "<!-- make bench: end -->"
@@ -40,23 +40,23 @@ def targets(figures: dict) -> list[tuple[str, str, str]]:
     """(target, figure, verdict) for each of issue 9's four targets."""
     build = full_build(figures)
     next_day = stage_summary(figures, "next_day")
-    bound = stage_summary(figures, "lower_bound")
-    ratio = build["wall_s"] / bound["wall_s"] if build and bound else None
+    bound = lower_bound_seconds(figures)
+    ratio = build["wall_s"] / bound if build and bound else None
     seconds = build and build["wall_s"]
     peak = build and build["peak_rss_gb"]
     next_seconds = next_day and next_day["wall_s"]
 
-    def shown(value, fmt):
-        return "not run" if value is None else format(value, fmt)
+    def shown(value, fmt, unit):
+        return "not run" if value is None else format(value, fmt) + unit
 
     return [
-        (f"full build ≤ {FULL_BUILD_SECONDS} s", shown(seconds, ",.1f") + " s",
+        (f"full build ≤ {FULL_BUILD_SECONDS} s", shown(seconds, ",.1f", " s"),
          verdict(seconds, FULL_BUILD_SECONDS, "s")),
-        (f"full build peak RSS ≤ {FULL_BUILD_PEAK_GB} GB", shown(peak, ".2f") + " GB",
+        (f"full build peak RSS ≤ {FULL_BUILD_PEAK_GB} GB", shown(peak, ".2f", " GB"),
          verdict(peak, FULL_BUILD_PEAK_GB, "GB")),
-        (f"next-day run ≤ {NEXT_DAY_SECONDS} s", shown(next_seconds, ",.1f") + " s",
+        (f"next-day run ≤ {NEXT_DAY_SECONDS} s", shown(next_seconds, ",.1f", " s"),
          verdict(next_seconds, NEXT_DAY_SECONDS, "s")),
-        (f"full build ≤ {LOWER_BOUND_RATIO}x the lower bound", shown(ratio, ".1f") + "x",
+        (f"full build ≤ {LOWER_BOUND_RATIO}x the lower bound", shown(ratio, ".1f", "x"),
          verdict(ratio, LOWER_BOUND_RATIO, "x")),
     ]  # fmt: skip
 
@@ -80,7 +80,8 @@ def stage_lines(figures: dict) -> list[str]:
 def lower_bound_lines(details: dict | None) -> list[str]:
     if not details:
         return []
-    lines = ["", "What the lower bound read (one DuckDB query per raw table):", "",
+    lines = ["", f"What the lower bound read, one DuckDB query per raw table: "
+             f"{details['seconds']:,.1f} s of queries, the figure the ratio divides by:", "",
              "| raw table | files | GB | rows | s |", "|---|---|---|---|---|"]  # fmt: skip
     for name, t in sorted(details["tables"].items()):
         lines.append(f"| {name} | {t['files']:,} | {t['bytes'] / 1024**3:.3f} | "
