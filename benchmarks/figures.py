@@ -41,7 +41,9 @@ def stage_summary(figures: dict, stage: str) -> dict | None:
     if not entry or not entry["rounds"]:
         return None
     rounds = entry["rounds"]
+    failed = [r["exit_code"] for r in rounds if r.get("exit_code", 0) != 0]
     return {
+        "failed_exit_code": failed[0] if failed else None,
         "wall_s": statistics.median(r["wall_s"] for r in rounds),
         "cpu_s": statistics.median(r["cpu_s"] for r in rounds),
         "peak_rss_gb": max(r["peak_rss_gb"] for r in rounds),
@@ -52,7 +54,7 @@ def stage_summary(figures: dict, stage: str) -> dict | None:
 def full_build(figures: dict) -> dict | None:
     """From raw files to published marts: landing (`ingest`) plus the build on landed sources."""
     parts = [stage_summary(figures, stage) for stage in ("ingest", "build")]
-    if None in parts:
+    if None in parts or any(p["failed_exit_code"] is not None for p in parts):
         return None
     return {
         "wall_s": sum(p["wall_s"] for p in parts),

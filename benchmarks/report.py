@@ -40,6 +40,7 @@ def targets(figures: dict) -> list[tuple[str, str, str]]:
     """(target, figure, verdict) for each of issue 9's four targets."""
     build = full_build(figures)
     next_day = stage_summary(figures, "next_day")
+    next_day = next_day if next_day and next_day["failed_exit_code"] is None else None
     bound = lower_bound_seconds(figures)
     ratio = build["wall_s"] / bound if build and bound else None
     seconds = build and build["wall_s"]
@@ -67,6 +68,9 @@ def stage_lines(figures: dict) -> list[str]:
         s = stage_summary(figures, stage)
         if s is None:
             lines.append(f"| {label} | not run | | |")
+        elif s["failed_exit_code"] is not None:
+            failed = f"failed (exit {s['failed_exit_code']}) after {s['wall_s']:,.1f}"
+            lines.append(f"| {label} | {failed} | {s['cpu_s']:,.1f} | {s['peak_rss_gb']:.2f} |")
         else:
             lines.append(f"| {label} | {s['wall_s']:,.1f} | {s['cpu_s']:,.1f} | "
                          f"{s['peak_rss_gb']:.2f} |")  # fmt: skip

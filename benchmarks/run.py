@@ -37,12 +37,11 @@ def run_stage(command: list[str], env: dict[str, str]) -> dict[str, float]:
     started = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), command)
     return {
         "wall_s": time.monotonic() - started,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_rss_gb": usage.ru_maxrss / 1024 / 1024,
+        "exit_code": os.waitstatus_to_exitcode(status),
     }
 
 
@@ -150,6 +149,10 @@ def main() -> int:
                 measured = run_stage(command, env)
                 entry = this_run["stages"].setdefault(figure, {"rounds": []})
                 entry["rounds"].append(measured)
+                if measured["exit_code"] != 0:  # kept as failed, and nothing after it runs
+                    save_figures(home, merge_figures(earlier, this_run))
+                    write_report(merge_figures(earlier, this_run))
+                    sys.exit(f"{figure} failed (exit {measured['exit_code']}): {command}")
             if stage in DETAILS:
                 this_run["details"][stage] = read_details(stage, home)
             if stage in ("ingest", "build") and (home / "dagster").exists():

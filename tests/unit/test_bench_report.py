@@ -50,7 +50,7 @@ def test_a_stage_of_several_rounds_reports_median_times_and_the_largest_peak():
         {"wall_s": w, "cpu_s": w / 2, "peak_rss_gb": p} for w, p in ((10, 1), (30, 3), (20, 2))
     ]}  # fmt: skip
     assert stage_summary(figures, "build") == {
-        "wall_s": 20, "cpu_s": 10, "peak_rss_gb": 3, "rounds": 3
+        "wall_s": 20, "cpu_s": 10, "peak_rss_gb": 3, "rounds": 3, "failed_exit_code": None
     }  # fmt: skip
 
 
@@ -136,3 +136,12 @@ def test_the_ratio_divides_by_the_reading_alone_when_the_lower_bound_timed_its_q
     figures["details"]["lower_bound"] = {"seconds": 20.0}
     ratio = {t: f for t, f, _ in targets(figures)}["full build ≤ 10x the lower bound"]
     assert ratio == "15.0x"
+
+
+def test_a_failed_build_is_shown_as_failed_and_judges_no_target():
+    figures = brand_with(ingest=(200.0,), build=(100.0, 80.0, 2.0))
+    figures["stages"]["build"]["rounds"][0]["exit_code"] = 1
+    assert full_build(figures) is None
+    text = render(figures)
+    assert "| nightly build on landed sources (`siyu run`) | failed (exit 1) after 100.0 |" in text
+    assert "| full build ≤ 300 s | not run | not run |" in text
