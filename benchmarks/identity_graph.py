@@ -198,7 +198,8 @@ def main() -> int:
     splink = link_with_splink(graph, args.warehouse)
     print(json.dumps(splink))
     if args.figures:
-        args.figures.write_text(json.dumps({"figures": figures, "splink": splink}, indent=1))
+        named = dict(word.split("=", 1) for word in figures.split())
+        args.figures.write_text(json.dumps({"figures": named, "splink": splink}, indent=1))
     return 0
 
 
