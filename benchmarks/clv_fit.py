@@ -92,6 +92,7 @@ def write_orders(conn: duckdb.DuckDBPyConnection, purchases: pa.Table) -> None:
 def score_once(warehouse: Path) -> dict:
     """One timed scoring run in this process; figures as a dict."""
     from clv.run import score_warehouse
+    from clv.scoring import fit_models
     from clv.summary import customer_summary, observation_end
 
     config = ClvConfig()
@@ -107,8 +108,12 @@ def score_once(warehouse: Path) -> dict:
         holdout = evaluate_holdout(conn, config, observation_end(conn))
         holdout_seconds = time.monotonic() - started
         started = time.monotonic()
-        customer_summary(conn, observation_end(conn))
+        summary = customer_summary(conn, observation_end(conn))
         summary_seconds = time.monotonic() - started
+        # the fits alone, as `benchmarks.clv_lifetimes` times those of lifetimes
+        started, cpu_started = time.monotonic(), time.process_time()
+        fit_models(summary, config)
+        fit_seconds, fit_cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
     return {
         "customers": run.customers,
         "scoring_seconds": scoring_seconds,
@@ -116,6 +121,8 @@ def score_once(warehouse: Path) -> dict:
         "load_average": os.getloadavg()[0],
         "summary_seconds": summary_seconds,
         "holdout_seconds": holdout_seconds,
+        "fit_seconds": fit_seconds,
+        "fit_cpu_seconds": fit_cpu_seconds,
         "holdout_error": holdout.error,
         "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
         "bgnbd": asdict(run.fits.bgnbd.params),
@@ -144,21 +151,42 @@ def main() -> int:
         write_orders(conn, purchases)
     print(f"generated {purchases.num_rows:,} purchases in {time.monotonic() - started:.1f} s")
 
-    rounds = []
-    for _ in range(args.repeat):
-        copy = args.warehouse.with_suffix(".round.duckdb")
-        shutil.copyfile(args.warehouse, copy)
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.clv_fit", "--score-only", str(copy)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        copy.unlink()
+    rounds = [run_child(args.warehouse, "benchmarks.clv_fit", "--score-only")
+              for _ in range(args.repeat)]  # fmt: skip
+    # once: lifetimes takes minutes at 1M customers, and its fit is deterministic
+    lifetimes = run_child(args.warehouse, "benchmarks.clv_lifetimes", "--warehouse")
     figures = summarise(rounds, purchases.num_rows)
     print("\n".join(f"{name}={value}" for name, value in figures.items()))
     if args.figures:
-        args.figures.write_text(" ".join(f"{k}={v}" for k, v in figures.items()) + "\n")
+        side_by_side = compare_with_lifetimes(rounds, lifetimes)
+        args.figures.write_text(json.dumps({"figures": figures, **side_by_side}, indent=1))
     return 0
+
+
+def run_child(warehouse: Path, module: str, option: str) -> dict:
+    """One process of its own on a fresh copy of the warehouse; the JSON it prints last."""
+    copy = warehouse.with_suffix(".round.duckdb")
+    shutil.copyfile(warehouse, copy)
+    try:
+        out = subprocess.run([sys.executable, "-m", module, option, str(copy)],
+                             check=True, capture_output=True, text=True)  # fmt: skip
+    finally:
+        copy.unlink()
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_with_lifetimes(rounds: list[dict], lifetimes: dict) -> dict:
+    """siyu's fit (medians of its rounds, the last round's parameters), lifetimes', the truth."""
+    last = rounds[-1]
+    ours = {
+        "fit_seconds": statistics.median(r["fit_seconds"] for r in rounds),
+        "fit_cpu_seconds": statistics.median(r["fit_cpu_seconds"] for r in rounds),
+        "peak_rss_gb": max(r["peak_rss_gb"] for r in rounds),
+        "bgnbd": last["bgnbd"],
+        "gamma_gamma": last["gamma_gamma"],
+    }
+    truth = {"bgnbd": asdict(TRUE_PURCHASE), "gamma_gamma": asdict(TRUE_SPEND)}
+    return {"ours": ours, "lifetimes": lifetimes, "truth": truth}
 
 
 def summarise(rounds: list[dict], orders: int) -> dict[str, str]:
@@ -166,7 +194,9 @@ def summarise(rounds: list[dict], orders: int) -> dict[str, str]:
     last = rounds[-1]
     figures = {"customers": f"{last['customers']:,}", "orders": f"{orders:,}",
                "rounds": str(len(rounds))}  # fmt: skip
-    for name in ("scoring_seconds", "scoring_cpu_seconds", "summary_seconds", "holdout_seconds"):
+    timed = ("scoring_seconds", "scoring_cpu_seconds", "summary_seconds", "holdout_seconds",
+             "fit_seconds")  # fmt: skip
+    for name in timed:
         figures[f"{name}_median"] = f"{statistics.median(r[name] for r in rounds):.2f}"
     figures["peak_rss_gb_max"] = f"{max(r['peak_rss_gb'] for r in rounds):.2f}"
     figures["load_average_1min"] = "/".join(f"{r['load_average']:.1f}" for r in rounds)

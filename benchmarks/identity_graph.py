@@ -11,6 +11,7 @@ that adds a thousand new edges, on a fresh copy of the graph each round; times a
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import statistics
@@ -32,6 +33,7 @@ TYPES = ("phone_hash", "unionid", "mall_openid", "wecom_external_userid", "pos_m
 T0 = datetime(2024, 1, 1)
 STORE_PHONES = 4
 CARDS_PER_STORE_PHONE = 2_000
+KEY = b"benchmark-only-key"
 
 
 def generate(customers: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -103,9 +105,15 @@ def write_graph(conn: duckdb.DuckDBPyConnection, nodes: pd.DataFrame, edges: pd.
     conn.unregister("graph_edges")
 
 
+def resolve_first(warehouse: Path) -> None:
+    """The first run alone: the graph and map splink's linkage is compared with."""
+    with duckdb.connect(str(warehouse)) as conn:
+        resolve_oneids(conn, PseudonymisationKey(KEY), rules=load_rules(), run_id="first")
+
+
 def resolve_twice(warehouse: Path, seed: int) -> str:
     """First run, then a next-day run after a thousand persons show a new identifier."""
-    key, rules = PseudonymisationKey(b"benchmark-only-key"), load_rules()
+    key, rules = PseudonymisationKey(KEY), load_rules()
     with duckdb.connect(str(warehouse)) as conn:
         started = time.monotonic()
         first = resolve_oneids(conn, key, rules=rules, run_id="first")
@@ -161,9 +169,13 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--resolve-only", action="store_true", help="the graph is written")
-    parser.add_argument("--figures", type=Path, help="also write the figures to this file")
+    parser.add_argument("--first-run-only", action="store_true", help="the graph is written")
+    parser.add_argument("--figures", type=Path, help="also write the figures (JSON) to this file")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; times are medians")
     args = parser.parse_args()
+    if args.first_run_only:
+        resolve_first(args.warehouse)
+        return 0
     if args.resolve_only:
         print(resolve_twice(args.warehouse, args.seed))
         return 0
@@ -183,9 +195,25 @@ def main() -> int:
         rounds.append(dict(word.split("=", 1) for word in output.split() if "=" in word))
     figures = summarise(rounds)
     print(figures)
+    splink = link_with_splink(graph, args.warehouse)
+    print(json.dumps(splink))
     if args.figures:
-        args.figures.write_text(figures + "\n", encoding="utf-8")
+        named = dict(word.split("=", 1) for word in figures.split())
+        args.figures.write_text(json.dumps({"figures": named, "splink": splink}, indent=1))
     return 0
+
+
+def link_with_splink(graph: Path, warehouse: Path) -> dict:
+    """splink on a fresh copy of the graph after OneID's first run, each in its own process."""
+    shutil.copyfile(graph, warehouse)
+    module = [sys.executable, "-m"]
+    subprocess.run([*module, "benchmarks.identity_graph", "--warehouse", str(warehouse),
+                    "--first-run-only"], check=True, capture_output=True)  # fmt: skip
+    output = subprocess.run(
+        [*module, "benchmarks.identity_splink", "--warehouse", str(warehouse)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
-"""Simulate a brand, run the full nightly build, then a run with nothing new; write the figures.
+"""`make bench`: simulate a brand, read its raw inputs once, land and build it, rerun it, add a
+day and run again; OneID against splink and the CLV fits against lifetimes on the side.
 
-Each stage runs in its own process so that its wall time and peak memory are its own. Repeat
-with --repeat N to report medians: the machines are shared and timings are noisy.
+Each stage is a child process timed by wall clock, rusage CPU (user + system) and peak RSS. The
+figures are kept in $BENCH_HOME/figures.json (BENCH_HOME defaults to $SIYU_HOME/bench), so a run
+of some stages adds to an earlier run's; the generated block of docs/benchmarks.md is rewritten
+after every stage, so a long run that is stopped still leaves its figures.
+
+    BENCH_CUSTOMERS=1000000 BENCH_DAYS=730 BENCH_REPEAT=1 BENCH_STAGES=lower_bound make bench
 """
 
 from __future__ import annotations
@@ -10,37 +15,68 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks.figures import load_figures, merge_figures, new_figures, save_figures
+from benchmarks.report import render, replace_block
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REPORT = REPO / "docs" / "benchmarks.md"
+STAGES = ("simulate", "lower_bound", "ingest", "build", "rerun", "next_day", "identity", "clv")
+# stages whose own harness writes details (JSON) into the home, read back into the figures
+DETAILS = {"lower_bound": "lower_bound.json", "identity": "identity.json", "clv": "clv.json"}
 
 
-def run_stage(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (GB) of one child process, from its own rusage."""
+def run_stage(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Wall and CPU seconds and peak RSS (GB) of one child and the processes it waited for."""
     started = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise subprocess.CalledProcessError(child.returncode, command)
-    return time.monotonic() - started, usage.ru_maxrss / 1024 / 1024
+    return {
+        "wall_s": time.monotonic() - started,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_gb": usage.ru_maxrss / 1024 / 1024,
+        "exit_code": os.waitstatus_to_exitcode(status),
+    }
+
+
+def stage_commands(stage: str, customers: int, days: int, home: Path) -> list[tuple[str, list]]:
+    """(figure name, command) for each child process of a stage, in order."""
+    python, siyu, sources = str(BIN / "python"), str(BIN / "siyu"), str(home / "sources")
+    simulate = [python, "-m", "ingestion.simulator", "--out", sources, "--customers",
+                str(customers)]  # fmt: skip
+    details = str(home / DETAILS.get(stage, ""))
+    return {
+        # one day short: the next-day stage adds the last day to the same brand
+        "simulate": [("simulate", [*simulate, "--days", str(days - 1)])],
+        "lower_bound": [("lower_bound", [python, "-m", "benchmarks.lower_bound", "--sources",
+                                         sources, "--figures", details])],
+        "ingest": [("ingest", [siyu, "run", "--raw-only"])],
+        "build": [("build", [siyu, "run"])],
+        "rerun": [("rerun", [siyu, "run"])],
+        "next_day": [("next_day_files", [*simulate, "--days", str(days), "--next-day"]),
+                     ("next_day", [siyu, "run"])],
+        "identity": [("identity", [python, "-m", "benchmarks.identity_graph", "--customers",
+                                   str(customers), "--warehouse",
+                                   str(home / "identity_graph.duckdb"), "--figures", details])],
+        "clv": [("clv", [python, "-m", "benchmarks.clv_fit", "--customers", str(customers),
+                         "--warehouse", str(home / "clv_fit.duckdb"), "--figures", details])],
+    }[stage]  # fmt: skip
 
 
 def step_durations(dagster_home: Path) -> dict[str, float]:
+    """Seconds per Dagster step, each step's first run (landing in ingestion, dbt in build)."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
-        # oldest first: a step's first run counts (landing in the ingestion run, dbt in the build)
         starts, durations = {}, {}
-        for run in reversed(instance.get_runs()):
+        for run in reversed(instance.get_runs()):  # oldest first
             for record in instance.all_logs(run.run_id):
                 event = record.dagster_event
                 if event is None:
@@ -53,175 +89,78 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
     return durations
 
 
-IDENTITY_FIGURES = "identity_graph.txt"  # written by benchmarks.identity_graph
-CLV_FIGURES = "clv_fit.txt"  # written by benchmarks.clv_fit
-STAGES = ("simulate", "ingest", "build", "rerun", "identity", "clv")
+def machine() -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                            capture_output=True).stdout.strip()  # fmt: skip
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {"date": str(date.today()), "commit": commit or "?", "arch": platform.machine(),
+            "cores": os.cpu_count(), "memory_gb": round(memory),
+            "python": platform.python_version()}  # fmt: skip
 
 
-def one_round(customers, days, home: Path, stages, on_stage) -> dict[str, tuple[float, float]]:
-    """Run the chosen stages in order; `on_stage` gets the figures so far after each one."""
-    if "simulate" in stages:  # later stages alone reuse the brand already in `home`
-        shutil.rmtree(home, ignore_errors=True)
-    env = {**os.environ, "SIYU_HOME": str(home), "SIYU_MODE": "demo"}
-    env.pop("SIYU_WAREHOUSE_PATH", None)
-    env.pop("DAGSTER_HOME", None)
-    sources = home / "sources"
-    siyu = str(BIN / "siyu")
-    commands = {
-        "simulate": ("simulate", [str(BIN / "python"), "-m", "ingestion.simulator", "--out",
-                                  str(sources), "--customers", str(customers), "--days",
-                                  str(days)]),
-        "ingest": ("ingestion: land every source", [siyu, "run", "--raw-only"]),
-        "build": ("full nightly build (sources already landed)", [siyu, "run"]),
-        "rerun": ("rerun, nothing new", [siyu, "run"]),
-        "identity": ("OneID resolution alone, generated graph (see below)",
-                     [str(BIN / "python"), "-m", "benchmarks.identity_graph", "--customers",
-                      str(customers), "--warehouse", str(home / "identity_graph.duckdb"),
-                      "--figures", str(home / IDENTITY_FIGURES)]),
-        "clv": ("CLV fit and scoring alone, generated population (see below)",
-                [str(BIN / "python"), "-m", "benchmarks.clv_fit", "--customers", str(customers),
-                 "--warehouse", str(home / "clv_fit.duckdb"), "--figures",
-                 str(home / CLV_FIGURES)]),
-    }  # fmt: skip
-    figures = {}
-    for stage in stages:
-        name, command = commands[stage]
-        figures[name] = run_stage(command, env)
-        on_stage(figures)
-    return figures
+def read_details(stage: str, home: Path) -> dict:
+    import json
+
+    path = home / DETAILS[stage]
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def source_volume(home: Path) -> list[str]:
-    """What the simulator wrote and what ingestion landed, per raw table, from the manifest."""
-    import duckdb
-
-    sources = home / "sources"
-    size_gb = sum(f.stat().st_size for f in sources.rglob("*") if f.is_file()) / 1024**3
-    with duckdb.connect(str(home / "warehouse" / "siyu.duckdb"), read_only=True) as conn:
-        rows = conn.execute(
-            "select raw_table, count(*), sum(rows_in), sum(rows_loaded), sum(rows_quarantined), "
-            "sum(rows_duplicate) from raw._load_manifest group by 1 order by 1"
-        ).fetchall()
-    lines = [
-        "",
-        f"Source files written by the simulator: {size_gb:.2f} GB. Landed by ingestion:",
-        "",
-        "| raw table | files | rows in | loaded | quarantined | duplicate |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [f"| {t} | {f:,} | {i:,} | {ld:,} | {q:,} | {d:,} |" for t, f, i, ld, q, d in rows]
-    total = sum(r[2] for r in rows)
-    return [*lines, f"| **all** | {sum(r[1] for r in rows):,} | {total:,} | | | |"]
+def write_report(figures: dict) -> None:
+    document = REPORT.read_text(encoding="utf-8")
+    REPORT.write_text(replace_block(document, render(figures)), encoding="utf-8")
 
 
-def figure_lines(figures: Path, title: str) -> list[str]:
-    """A stage's own figures (name=value words written by its harness) as a table."""
-    if not figures.exists():
-        return []
-    pairs = [word.split("=", 1) for word in figures.read_text().split() if "=" in word]
-    return [
-        "",
-        title,
-        "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {name} | {value} |" for name, value in pairs),
-    ]
-
-
-def stage_figures(home: Path) -> list[str]:
-    """The OneID and CLV stages time themselves without the generation of their inputs."""
-    return [
-        *figure_lines(
-            home / IDENTITY_FIGURES,
-            "OneID resolution of the generated graph (`benchmarks/identity_graph.py`):",
-        ),
-        *figure_lines(
-            home / CLV_FIGURES,
-            "CLV fit and scoring of a generated BG/NBD population (`benchmarks/clv_fit.py`; "
-            "scoring = summary + both fits + scores + write, the holdout check apart):",
-        ),
-    ]
-
-
-BUDGET = [
-    "",
-    "Budget on a 2-core, 24 GB machine: the full nightly build (landing, OneID, dbt, CLV, "
-    "publish) in 300 s or less with a peak RSS of 6 GB or less; a next-day run in 60 s or less; "
-    "the full build no more than 10x the time DuckDB takes to read every raw input once.",
-]
-
-
-def write_report(customers, days, rounds, steps, volume: list[str], stages: list[str]) -> None:
-    cores = os.cpu_count()
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
-        f"{memory_gb:.0f} GB RAM, Python {platform.python_version()}. "
-        f"Brand: {customers:,} customers over {days} days (demo simulator, seed 42). "
-        f"Medians of {len(rounds)} round(s). Peak RSS is the largest of the stage's process "
-        "and the processes it waited for (the dbt subprocess of a nightly run included).",
-        "",
-        "| stage | wall time (s) | peak RSS (GB) |",
-        "|---|---|---|",
-    ]
-    for stage in rounds[0]:
-        wall = statistics.median(r[stage][0] for r in rounds)
-        peak = max(r[stage][1] for r in rounds)
-        lines.append(f"| {stage} | {wall:.1f} | {peak:.2f} |")
-    lines += BUDGET
-    lines += volume
-    lines += stages
-    lines += [
-        "",
-        "Steps of the ingestion run and the full build (last round, seconds):",
-        "",
-        "| step | s |",
-    ]
-    lines.append("|---|---|")
-    lines += [f"| {step} | {seconds:.1f} |" for step, seconds in sorted(steps.items())]
-    lines += [
-        "",
-        "Not measured yet: the lower bound (DuckDB reading every raw input once), a next-day "
-        "run with one new day of data, and splink / lifetimes side by side.",
-        "",
-        "Rerun with `make bench` (`BENCH_CUSTOMERS`, `BENCH_DAYS`, `BENCH_REPEAT` to change "
-        "the size and the number of rounds).",
-        "",
-    ]
-    REPORT.write_text("\n".join(lines), encoding="utf-8")
+def bench_home() -> Path:
+    if "BENCH_HOME" in os.environ:
+        return Path(os.environ["BENCH_HOME"]).resolve()
+    return Path(os.environ.get("SIYU_HOME", REPO / "data")).resolve() / "bench"
 
 
 def main() -> int:
+    env_int = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 1_000_000))
-    )
-    parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 730)))
-    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
-    parser.add_argument(
-        "--stages",
-        default=os.environ.get("BENCH_STAGES", ",".join(STAGES)),
-        help=f"comma-separated, in order, from {','.join(STAGES)}",
-    )
+    parser.add_argument("--customers", type=int, default=env_int("BENCH_CUSTOMERS", 1_000_000))
+    parser.add_argument("--days", type=int, default=env_int("BENCH_DAYS", 730))
+    parser.add_argument("--repeat", type=int, default=env_int("BENCH_REPEAT", 1))
+    parser.add_argument("--stages", default=os.environ.get("BENCH_STAGES", ",".join(STAGES)),
+                        help=f"comma-separated, in order, from {','.join(STAGES)}")  # fmt: skip
     args = parser.parse_args()
     stages = [stage for stage in args.stages.split(",") if stage]
-    home = Path(os.environ.get("SIYU_HOME", REPO / "data")) / "bench"
-    rounds: list[dict] = []
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stages {sorted(unknown)}; known: {','.join(STAGES)}")
+    home = bench_home()
+    # a new brand starts new figures; later stages alone add to the brand's figures
+    earlier = None if "simulate" in stages else load_figures(home)
+    earlier = earlier or new_figures(args.customers, args.days)
+    this_run = {"machine": machine(), "stages": {}, "details": {}}
+    if "simulate" in stages:
+        this_run["brand"] = {"customers": args.customers, "days": args.days}
+    env = {**os.environ, "SIYU_HOME": str(home), "SIYU_MODE": "demo"}
+    for name in ("SIYU_WAREHOUSE_PATH", "DAGSTER_HOME"):
+        env.pop(name, None)
 
-    def report(figures: dict) -> None:
-        """Written after every stage, so a long run that is stopped still leaves its figures."""
-        done = [*rounds, figures]
-        landed = (home / "warehouse" / "siyu.duckdb").exists()
-        steps = step_durations(home / "dagster") if landed else {}
-        volume = source_volume(home) if landed else []
-        write_report(args.customers, args.days, done, steps, volume, stage_figures(home))
-
+    figures = merge_figures(earlier, this_run)
     for _ in range(args.repeat):
-        rounds.append(one_round(args.customers, args.days, home, stages, report))
-    print(REPORT.read_text(encoding="utf-8"))
+        for stage in stages:
+            if stage == "simulate":
+                shutil.rmtree(home, ignore_errors=True)  # a brand of its own each round
+            for figure, command in stage_commands(stage, args.customers, args.days, home):
+                measured = run_stage(command, env)
+                entry = this_run["stages"].setdefault(figure, {"rounds": []})
+                entry["rounds"].append(measured)
+                if measured["exit_code"] != 0:  # kept as failed, and nothing after it runs
+                    save_figures(home, merge_figures(earlier, this_run))
+                    write_report(merge_figures(earlier, this_run))
+                    sys.exit(f"{figure} failed (exit {measured['exit_code']}): {command}")
+            if stage in DETAILS:
+                this_run["details"][stage] = read_details(stage, home)
+            if stage in ("ingest", "build") and (home / "dagster").exists():
+                this_run["details"]["steps"] = step_durations(home / "dagster")
+            figures = merge_figures(earlier, this_run)
+            save_figures(home, figures)
+            write_report(figures)
+    print(render(figures))
     return 0
 
 
