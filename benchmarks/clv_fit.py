@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -28,6 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from benchmarks.memory import own_peak_rss_gb
 from clv.bgnbd import BgNbdParams
 from clv.config import ClvConfig
 from clv.gamma_gamma import GammaGammaParams
@@ -124,7 +124,7 @@ def score_once(warehouse: Path) -> dict:
         "fit_seconds": fit_seconds,
         "fit_cpu_seconds": fit_cpu_seconds,
         "holdout_error": holdout.error,
-        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
+        "peak_rss_gb": own_peak_rss_gb(),
         "bgnbd": asdict(run.fits.bgnbd.params),
         "bgnbd_converged": run.fits.bgnbd.converged,
         "gamma_gamma": asdict(run.fits.gamma_gamma.params),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
-import resource
 import sys
 import time
 import warnings
@@ -21,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from benchmarks.memory import own_peak_rss_gb
 from clv.config import ClvConfig
 from clv.gamma_gamma import usable
 from clv.summary import customer_summary, observation_end
@@ -53,7 +53,7 @@ def fit_with_lifetimes(warehouse: Path) -> dict:
         "fit_seconds": fit_seconds,
         "bgnbd_seconds": bgnbd_seconds,
         "fit_cpu_seconds": time.process_time() - cpu_started,
-        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
+        "peak_rss_gb": own_peak_rss_gb(),
         "bgnbd": {name: float(purchase.params_[name]) for name in ("r", "alpha", "a", "b")},
         # lifetimes names the Gamma-Gamma scale v; siyu and the literature call it gamma
         "gamma_gamma": {

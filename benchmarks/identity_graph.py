@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -25,6 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from benchmarks.memory import own_peak_rss_gb
 from identity.resolve import resolve_oneids
 from identity.rules import load_rules
 from ingestion.pseudonymise import PseudonymisationKey
@@ -140,7 +140,7 @@ def resolve_twice(warehouse: Path, seed: int) -> str:
         started = time.monotonic()
         second = resolve_oneids(conn, key, rules=rules, run_id="second")
         second_seconds = time.monotonic() - started
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    peak_gb = own_peak_rss_gb()
     return (
         f"identifiers={first.identifiers} edges={first.edges + first.edges_rejected} "
         f"customers={first.customers} edges_rejected={first.edges_rejected} "

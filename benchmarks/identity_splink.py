@@ -16,13 +16,13 @@ import argparse
 import importlib.metadata
 import json
 import logging
-import resource
 import sys
 import time
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.memory import own_peak_rss_gb
 from identity.schema import EDGES, IDENTIFIERS, ONEID_MAP, REJECTED_EDGES
 
 EDGE_KEY = ("left_type", "left_value", "right_type", "right_value")
@@ -126,7 +126,7 @@ def link(warehouse: Path) -> dict:
         "edges_not_linkable": same_type_edges,
         "link_seconds": seconds,
         "link_cpu_seconds": cpu_seconds,
-        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
+        "peak_rss_gb": own_peak_rss_gb(),
         **comparison,
     }
 

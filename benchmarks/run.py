@@ -12,6 +12,7 @@ after every stage, so a long run that is stopped still leaves its figures.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -70,23 +71,11 @@ def stage_commands(stage: str, customers: int, days: int, home: Path) -> list[tu
 
 
 def step_durations(dagster_home: Path) -> dict[str, float]:
-    """Seconds per Dagster step, each step's first run (landing in ingestion, dbt in build)."""
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    from dagster import DagsterInstance
-
-    with DagsterInstance.get() as instance:
-        starts, durations = {}, {}
-        for run in reversed(instance.get_runs()):  # oldest first
-            for record in instance.all_logs(run.run_id):
-                event = record.dagster_event
-                if event is None:
-                    continue
-                if event.event_type_value == "STEP_START":
-                    starts[event.step_key] = record.timestamp
-                elif event.event_type_value == "STEP_SUCCESS":
-                    seconds = record.timestamp - starts[event.step_key]
-                    durations.setdefault(event.step_key, seconds)
-    return durations
+    """Seconds per Dagster step, read in a child: Dagster loaded here would add its memory to
+    the peak RSS every later stage's child inherits at spawn."""
+    command = [str(BIN / "python"), "-m", "benchmarks.dagster_steps", str(dagster_home)]
+    found = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(found)
 
 
 def machine() -> dict:
@@ -99,8 +88,6 @@ def machine() -> dict:
 
 
 def read_details(stage: str, home: Path) -> dict:
-    import json
-
     path = home / DETAILS[stage]
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
