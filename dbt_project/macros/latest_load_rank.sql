@@ -36,6 +36,8 @@
     rows to the ranking, which is exact), and the ranking carries only the key, the ordering and
     the row's lineage (load, load time, file, row): with the key, they name the winning rows to
     read back whole (null-safe: a unit test's rows may leave the load out).
+    Pass the source relation itself where there is one: `relation` is read four times, and DuckDB
+    materialises a CTE read more than once, whole (46M contact-list rows spilled 16 GB).
 -#}
 {% macro latest_copies(relation, partition_by, order_first=[]) -%}
     with repeated_keys as (

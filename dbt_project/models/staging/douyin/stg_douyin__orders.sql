@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('douyin', 'orders') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['order_id']) }}
+    {{ latest_copies(source('douyin', 'orders'), ['order_id']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('jd', 'orders') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['order_no']) }}
+    {{ latest_copies(source('jd', 'orders'), ['order_no']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('live', 'orders') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['order_no']) }}
+    {{ latest_copies(source('live', 'orders'), ['order_no']) }}
 
 ),
 

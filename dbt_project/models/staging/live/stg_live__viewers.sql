@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('live', 'viewers') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['room_id', 'openid']) }}
+    {{ latest_copies(source('live', 'viewers'), ['room_id', 'openid']) }}
 
 ),
 

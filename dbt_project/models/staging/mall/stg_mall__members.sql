@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('mall', 'members') }}
-
-),
-
 latest as (
 
     -- the API says when a member last changed; the load order only breaks ties
-    {{ latest_copies('source', ['member_id'], order_first=['updated_at desc']) }}
+    {{ latest_copies(source('mall', 'members'), ['member_id'], order_first=['updated_at desc']) }}
 
 ),
 

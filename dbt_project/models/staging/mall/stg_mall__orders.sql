@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('mall', 'orders') }}
-
-),
-
 latest as (
 
     -- the API says when an order last changed; the load order only breaks ties
-    {{ latest_copies('source', ['order_no'], order_first=['updated_at desc']) }}
+    {{ latest_copies(source('mall', 'orders'), ['order_no'], order_first=['updated_at desc']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('oa', 'events') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['openid', 'event_at_epoch', 'event']) }}
+    {{ latest_copies(source('oa', 'events'), ['openid', 'event_at_epoch', 'event']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('oa', 'followers') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['snapshot_date', 'openid']) }}
+    {{ latest_copies(source('oa', 'followers'), ['snapshot_date', 'openid']) }}
 
 ),
 

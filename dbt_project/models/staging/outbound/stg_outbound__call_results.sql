@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('outbound', 'call_results') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['campaign_id', 'phone_hash', 'called_at']) }}
+    {{ latest_copies(source('outbound', 'call_results'), ['campaign_id', 'phone_hash', 'called_at']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('referral', 'invites') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['event_id']) }}
+    {{ latest_copies(source('referral', 'invites'), ['event_id']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('surveys', 'nps_responses') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['survey_id', 'response_no']) }}
+    {{ latest_copies(source('surveys', 'nps_responses'), ['survey_id', 'response_no']) }}
 
 ),
 

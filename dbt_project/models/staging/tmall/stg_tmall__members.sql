@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('tmall', 'members') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['buyer_nick_hash']) }}
+    {{ latest_copies(source('tmall', 'members'), ['buyer_nick_hash']) }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('tmall', 'orders') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['order_no']) }}
+    {{ latest_copies(source('tmall', 'orders'), ['order_no']) }}
 
 ),
 

@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('wecom', 'contact_events') }}
-
-),
-
 latest as (
 
     {{ latest_copies(
-        'source',
+        source('wecom', 'contact_events'),
         ['external_userid', 'guide_userid', 'change_type', 'event_at_epoch'],
     ) }}
 

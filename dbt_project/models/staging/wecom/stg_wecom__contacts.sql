@@ -2,15 +2,9 @@
 
 with
 
-source as (
-
-    select * from {{ source('wecom', 'contacts') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['snapshot_date', 'external_userid', 'guide_userid']) }}
+    {{ latest_copies(source('wecom', 'contacts'), ['snapshot_date', 'external_userid', 'guide_userid']) }}
 
 ),
 

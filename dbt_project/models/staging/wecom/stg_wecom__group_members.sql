@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('wecom', 'group_members') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['snapshot_date', 'chat_id', 'member_id']) }}
+    {{ latest_copies(source('wecom', 'group_members'), ['snapshot_date', 'chat_id', 'member_id']) }}
 
 ),
 

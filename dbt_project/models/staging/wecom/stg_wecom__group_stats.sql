@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('wecom', 'group_stats') }}
-
-),
-
 latest as (
 
-    {{ latest_copies('source', ['stat_date', 'chat_id']) }}
+    {{ latest_copies(source('wecom', 'group_stats'), ['stat_date', 'chat_id']) }}
 
 ),
 
