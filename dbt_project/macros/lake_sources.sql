@@ -1,8 +1,9 @@
 {#-
     The lake (docs/scale.md): the raw, identity and clv tables as Parquet, one folder per table
-    under var('lake_path'), written by `siyu export-lake`. When var('sources_from_lake') is true
-    (always on Spark), every source in those schemas is registered over its folder before a run,
-    under its usual name, so models and tests read `raw.<table>` alike on every engine.
+    under var('lake_path'), written by `siyu export-lake`. Run before a build
+    (`dbt run-operation register_lake_sources`): when var('sources_from_lake') is true (always on
+    Spark), every source in those schemas is registered over its folder under its usual name, so
+    models and tests read `raw.<table>` alike on every engine.
 -#}
 {% macro register_lake_sources() -%}
     {%- if execute and sources_from_lake() -%}
@@ -13,10 +14,10 @@
                 {%- for statement in lake_table_ddl(schema_name, identifier, location) -%}
                     {%- do run_query(statement) -%}
                 {%- endfor -%}
+                {%- do log(schema_name ~ '.' ~ identifier ~ ' <- ' ~ location, info=true) -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}
-    select 1
 {%- endmacro %}
 
 {% macro sources_from_lake() -%}
