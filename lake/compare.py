@@ -33,36 +33,42 @@ class TableDifference:
 def compare_builds(
     baseline: Path, candidate: Path, schemas: tuple[str, ...] = MODEL_SCHEMAS
 ) -> list[TableDifference]:
-    """Every table and view of `schemas` in the baseline DuckDB file, against the candidate."""
+    """Every table and view of `schemas` in the baseline DuckDB file, against the candidate.
+    Each file is attached under its file name, the catalog name its views were created with, so
+    the two files' names must differ."""
     conn = duckdb.connect()
-    conn.execute(f"attach '{baseline}' as baseline (read_only)")
+    conn.execute(f"attach '{baseline}' as \"{baseline.stem}\" (read_only)")
     if candidate.is_dir():
-        candidate_relation = _spark_table_reader(candidate)
+        candidate_table = _spark_table_reader(candidate)
     else:
-        conn.execute(f"attach '{candidate}' as candidate (read_only)")
-        candidate_relation = _duckdb_table_reader(conn)
-    names = conn.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = 'baseline' "
+        if candidate.stem == baseline.stem:
+            raise ValueError(f"both files are named {baseline.stem}: their views would mix")
+        conn.execute(f"attach '{candidate}' as \"{candidate.stem}\" (read_only)")
+        candidate_table = _duckdb_table_reader(conn, candidate.stem)
+    differences = []
+    for schema, table in _relations(conn, baseline.stem):
+        if schema in schemas:
+            baseline_relation = f'"{baseline.stem}"."{schema}"."{table}"'
+            candidate_relation = candidate_table(schema, table)
+            differences.append(
+                _compare_table(conn, schema, table, baseline_relation, candidate_relation)
+            )
+    return differences
+
+
+def _relations(conn, catalog: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = $catalog "
         "union all select schema_name, view_name from duckdb_views() "
-        "where database_name = 'baseline' order by 1, 2"
+        "where database_name = $catalog order by 1, 2",
+        {"catalog": catalog},
     ).fetchall()
-    return [
-        _compare_table(conn, schema, table, candidate_relation(schema, table))
-        for schema, table in names
-        if schema in schemas
-    ]
 
 
-def _duckdb_table_reader(conn):
-    present = set(
-        conn.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'candidate'"
-            " union all select schema_name, view_name from duckdb_views()"
-            " where database_name = 'candidate'"
-        ).fetchall()
-    )
+def _duckdb_table_reader(conn, catalog: str):
+    present = set(_relations(conn, catalog))
     return lambda schema, table: (
-        f'candidate."{schema}"."{table}"' if (schema, table) in present else None
+        f'"{catalog}"."{schema}"."{table}"' if (schema, table) in present else None
     )
 
 
@@ -78,12 +84,13 @@ def _spark_table_reader(warehouse_dir: Path):
     return relation
 
 
-def _compare_table(conn, schema, table, candidate) -> TableDifference:
+def _compare_table(conn, schema, table, baseline, candidate) -> TableDifference:
     if candidate is None:
         return TableDifference(schema, table, 0, 0, "missing in the candidate")
-    baseline = f'baseline."{schema}"."{table}"'
     columns = [row[0] for row in conn.execute(f"describe select * from {baseline}").fetchall()]
-    candidate_columns = [row[0] for row in conn.execute(f"describe select * from {candidate}").fetchall()]
+    candidate_columns = [
+        row[0] for row in conn.execute(f"describe select * from {candidate}").fetchall()
+    ]
     if sorted(columns) != sorted(candidate_columns):
         missing = sorted(set(columns) ^ set(candidate_columns))
         return TableDifference(schema, table, 0, 0, f"columns differ: {missing}")
