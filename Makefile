@@ -47,12 +47,13 @@ $(SPARK_VENV)/.installed: requirements-spark.lock pyproject.toml $(VENV)/.instal
 # A target path of its own: target/manifest.json stays the DuckDB one Dagster reads.
 SPARK_DBT = cd $(DBT_DIR) && nice -n 19 ../$(SPARK_VENV)/bin/dbt
 SPARK_DBT_ARGS = --target spark --profiles-dir . --project-dir . --target-path target/spark
-SPARK_SELECT ?= staging intermediate marts
+# e.g. SPARK_SELECT=staging for one layer; every seed and model by default
+SPARK_SELECT ?=
 
 spark-build: spark-setup
 	$(BIN)/siyu export-lake
 	$(SPARK_DBT) run-operation register_lake_sources $(SPARK_DBT_ARGS)
-	$(SPARK_DBT) build --select $(SPARK_SELECT) --exclude test_type:unit $(SPARK_DBT_ARGS)
+	$(SPARK_DBT) build $(if $(SPARK_SELECT),--select $(SPARK_SELECT)) --exclude test_type:unit $(SPARK_DBT_ARGS)
 
 # dbt's manifest is what Dagster reads to build the dbt assets; parse it once per model change.
 manifest: setup
