@@ -14,7 +14,7 @@ LINT_SQL = SIYU_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
 	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 
 .PHONY: run test test-run-safety bench lint format manifest dev validate clean-data setup \
-	spark-setup spark-build
+	spark-setup spark-build test-spark
 
 setup: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ spark-build: spark-setup
 	$(BIN)/siyu export-lake
 	$(SPARK_DBT) run-operation register_lake_sources $(SPARK_DBT_ARGS)
 	$(SPARK_DBT) build $(if $(SPARK_SELECT),--select $(SPARK_SELECT)) --exclude test_type:unit $(SPARK_DBT_ARGS)
+
+# the demo-sized brand built on DuckDB and on Spark, compared row by row: about 10 minutes
+test-spark: manifest spark-setup
+	SIYU_RUN_SPARK=1 $(BIN)/pytest tests/integration/test_spark_parity.py
 
 # dbt's manifest is what Dagster reads to build the dbt assets; parse it once per model change.
 manifest: setup

@@ -2,7 +2,7 @@
 a Spark warehouse folder (read as Parquet). Rows are compared as multisets (EXCEPT ALL both ways).
 
     python -m lake.compare BASELINE.duckdb CANDIDATE.duckdb
-    python -m lake.compare BASELINE.duckdb SPARK_WAREHOUSE_DIR
+    python -m lake.compare BASELINE.duckdb SPARK_WAREHOUSE_DIR   (tables only: views have no files)
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def compare_builds(
     the two files' names must differ."""
     conn = duckdb.connect()
     conn.execute(f"attach '{baseline}' as \"{baseline.stem}\" (read_only)")
+    # a Spark view has no files of its own: it is covered by the tables built on it
+    with_views = not candidate.is_dir()
     if candidate.is_dir():
         candidate_table = _spark_table_reader(candidate)
     else:
@@ -46,7 +48,7 @@ def compare_builds(
         conn.execute(f"attach '{candidate}' as \"{candidate.stem}\" (read_only)")
         candidate_table = _duckdb_table_reader(conn, candidate.stem)
     differences = []
-    for schema, table in _relations(conn, baseline.stem):
+    for schema, table in _relations(conn, baseline.stem, with_views):
         if schema in schemas:
             baseline_relation = f'"{baseline.stem}"."{schema}"."{table}"'
             candidate_relation = candidate_table(schema, table)
@@ -56,12 +58,12 @@ def compare_builds(
     return differences
 
 
-def _relations(conn, catalog: str) -> list[tuple[str, str]]:
+def _relations(conn, catalog: str, with_views: bool = True) -> list[tuple[str, str]]:
     return conn.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = $catalog "
         "union all select schema_name, view_name from duckdb_views() "
-        "where database_name = $catalog order by 1, 2",
-        {"catalog": catalog},
+        "where database_name = $catalog and $with_views order by 1, 2",
+        {"catalog": catalog, "with_views": with_views},
     ).fetchall()
 
 
