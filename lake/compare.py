@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "marts")
 
 
 @dataclass(frozen=True)

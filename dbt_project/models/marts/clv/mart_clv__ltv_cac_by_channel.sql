@@ -117,7 +117,7 @@ channel_ltv as (
             as mean_ltv_12m,
         count(scores.oneid) as scored_customers,
         -- averaged as decimals: a sum of doubles varies with the order threads add them in
-        avg(cast(scores.predicted_clv as decimal(18, 6))) as mean_predicted_clv
+        {{ decimal_mean('cast(scores.predicted_clv as decimal(18, 6))') }} as mean_predicted_clv
     from customer_ltv
     left join scores on customer_ltv.oneid = scores.oneid
     group by customer_ltv.channel_code
