@@ -55,7 +55,7 @@ spark-build: spark-setup
 	$(SPARK_DBT) run-operation register_lake_sources $(SPARK_DBT_ARGS)
 	$(SPARK_DBT) build $(if $(SPARK_SELECT),--select $(SPARK_SELECT)) --exclude test_type:unit $(SPARK_DBT_ARGS)
 
-# the demo-sized brand built on DuckDB and on Spark, compared row by row: about 10 minutes
+# the tests' small brand built on DuckDB and on Spark, compared row by row (docs/scale.md)
 test-spark: manifest spark-setup
 	SIYU_RUN_SPARK=1 $(BIN)/pytest tests/integration/test_spark_parity.py
 
