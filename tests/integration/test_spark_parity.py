@@ -3,8 +3,9 @@
 The small brand's landed warehouse is exported to a lake, the dbt project is built on a local
 SparkSession (the `spark` target, `make spark-setup`) and every staging, intermediate and mart
 table is compared with DuckDB's, EXCEPT ALL both ways (lake.compare). Cost on the 2-core
-machine: about 10 minutes of Spark builds (docs/scale.md), and not every mart builds on Spark
-yet, so the module runs only with SIYU_RUN_SPARK=1 (`make test-spark`).
+machine: 6 minutes with the brand's own DuckDB run; and on the larger demo brand two marts still
+differ in the last digits of a double (docs/scale.md), so the module runs only with
+SIYU_RUN_SPARK=1 (`make test-spark`) until they are exact.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
         os.environ.get("SIYU_RUN_SPARK") != "1",
-        reason="about 10 minutes of Spark builds: set SIYU_RUN_SPARK=1 to run them",
+        reason="6 minutes of DuckDB and Spark builds: set SIYU_RUN_SPARK=1 to run them",
     ),
 ]
 
@@ -50,7 +51,10 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     export_to_lake(warehouse, str(lake))
 
     _spark_dbt(["run-operation", "register_lake_sources"], tmp_path, lake)
-    _spark_dbt(["build", "--exclude", "test_type:unit"], tmp_path, lake)
+    # seed and run, not build: this brand is too small to fit CLV for everyone (null p_alive fails
+    # a source test on either engine); `make spark-build` runs the data tests on the demo brand
+    _spark_dbt(["seed"], tmp_path, lake)
+    _spark_dbt(["run"], tmp_path, lake)
 
     differences = compare_builds(warehouse, tmp_path / "spark" / "warehouse")
     assert len(differences) > 60
