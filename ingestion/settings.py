@@ -46,6 +46,8 @@ class Settings:
     mall_api: MallApiSettings = MallApiSettings()
     # share of rows the demo brand writes broken, to see the quarantine at work; exact metrics at 0
     demo_bad_row_rate: float = 0.0
+    # SIYU_LAKE_PATH: where `siyu export-lake` writes the input tables as Parquet (docs/scale.md)
+    lake_uri: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -75,6 +77,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         quarantine_block_min_rows=int(env.get("SIYU_QUARANTINE_BLOCK_MIN_ROWS", "10")),
         mall_api=_mall_api_settings(env),
         demo_bad_row_rate=float(env.get("SIYU_DEMO_BAD_ROW_RATE", "0")),
+        lake_uri=env.get("SIYU_LAKE_PATH") or str(home / "lake"),
     )
 
 

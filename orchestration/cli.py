@@ -182,12 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("first", metavar="TYPE:VALUE", help="e.g. phone:13812345678")
     explain.add_argument("second", metavar="TYPE:VALUE", help="e.g. pos_member_card:M000123")
     add_erase_command(commands)
+    commands.add_parser(
+        "export-lake",
+        help="write the raw, identity and clv tables to the lake as Parquet (SIYU_LAKE_PATH)",
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.command == "explain-link":  # read-only: no folders to prepare
         return explain_identifier_link(settings, args.first, args.second)
     if args.command == "erase":
         return erase_person_command(settings, args)
+    if args.command == "export-lake":
+        return export_lake(settings)
     prepare_home(settings)
     if args.command == "prepare-home":
         return 0
@@ -195,6 +201,14 @@ def main(argv: list[str] | None = None) -> int:
         return backfill_range(settings, args.first, args.last, args.raw_only)
     ensure_demo_sources(settings)
     return run_nightly(settings, raw_only=args.raw_only)
+
+
+def export_lake(settings: Settings) -> int:
+    from lake.export import export_to_lake
+
+    for table in export_to_lake(settings.warehouse_path, settings.lake_uri):
+        print(f"{table.schema}.{table.table:<32} {table.rows:>10} rows  {table.location}")
+    return 0
 
 
 ERASE_OPTIONS = ("phone", "unionid", "openid", "external_userid", "oneid")

@@ -11,3 +11,9 @@
     cast(extract({{ part }} from {{ date_expression }}) as integer)
 {%- endmacro %}
 
+
+{#- Spark names the ISO parts dayofweek_iso and yearofweek; its `week` is already ISO. -#}
+{% macro spark__date_part_number(part, date_expression) -%}
+    {%- set spark_part = {'isodow': 'dayofweek_iso', 'isoyear': 'yearofweek'}.get(part, part) -%}
+    cast(extract({{ spark_part }} from {{ date_expression }}) as integer)
+{%- endmacro %}

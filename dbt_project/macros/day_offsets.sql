@@ -3,6 +3,5 @@
     data or from vars (no calendar dates are hard-coded). 36,600 days is a century.
 -#}
 {% macro day_offsets(column_name='day_offset') -%}
-    select cast(generate_series as integer) as {{ column_name }}
-    from generate_series(0, 36599)
+    {{ integer_rows(36600, column_name) }}
 {%- endmacro %}

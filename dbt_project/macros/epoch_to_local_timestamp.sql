@@ -25,6 +25,7 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Spark: from_utc_timestamp shifts the instant; timestamp_ntz keeps it naive, as in DuckDB. -#}
 {% macro spark__epoch_to_local_timestamp(epoch_seconds, time_zone) -%}
-    from_utc_timestamp(timestamp_seconds({{ epoch_seconds }}), '{{ time_zone }}')
+    cast(from_utc_timestamp(timestamp_seconds({{ epoch_seconds }}), '{{ time_zone }}') as timestamp_ntz)
 {%- endmacro %}

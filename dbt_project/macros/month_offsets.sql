@@ -3,6 +3,5 @@
     data (no calendar dates are hard-coded). 1,000 months is 83 years of history.
 -#}
 {% macro month_offsets(column_name='month_offset') -%}
-    select cast(generate_series as integer) as {{ column_name }}
-    from generate_series(0, 999)
+    {{ integer_rows(1000, column_name) }}
 {%- endmacro %}

@@ -7,7 +7,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='order_key',
         on_schema_change='fail',

@@ -82,7 +82,11 @@ outcomes as (
             <= {{ dbt.dateadd('day', window_days, 'person_adds.added_at') }},
             false
         ) as is_converted,
-        {{ dbt.datediff('person_adds.added_at', 'first_purchases.first_paid_at', 'second') }}
+        -- a double divided, not a decimal: Spark would round a decimal quotient
+        cast(
+            {{ dbt.datediff('person_adds.added_at', 'first_purchases.first_paid_at', 'second') }}
+            as double
+        )
         / 86400.0 as days_to_first_purchase
     from person_adds
     left join first_purchases on person_adds.oneid = first_purchases.oneid

@@ -104,8 +104,8 @@ cohort_predictions as (
         customers.cohort_month,
         count(scores.oneid) as scored_customers,
         -- averaged as decimals: a sum of doubles varies with the order threads add them in
-        avg(cast(scores.predicted_clv as decimal(18, 6))) as mean_predicted_clv,
-        avg(cast(scores.p_alive as decimal(18, 12))) as mean_p_alive
+        {{ decimal_mean('cast(scores.predicted_clv as decimal(18, 6))') }} as mean_predicted_clv,
+        {{ decimal_mean('cast(scores.p_alive as decimal(18, 12))') }} as mean_p_alive
     from customers
     left join scores on customers.oneid = scores.oneid
     group by customers.cohort_month

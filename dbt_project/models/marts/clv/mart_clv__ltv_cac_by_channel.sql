@@ -113,11 +113,12 @@ channel_ltv as (
         customer_ltv.channel_code,
         count(*) as customers,
         count(*) filter (where customer_ltv.is_observable) as ltv_observable_customers,
-        avg(customer_ltv.net_revenue_12m) filter (where customer_ltv.is_observable)
-            as mean_ltv_12m,
+        {{ decimal_mean(
+            'case when customer_ltv.is_observable then customer_ltv.net_revenue_12m end'
+        ) }} as mean_ltv_12m,
         count(scores.oneid) as scored_customers,
         -- averaged as decimals: a sum of doubles varies with the order threads add them in
-        avg(cast(scores.predicted_clv as decimal(18, 6))) as mean_predicted_clv
+        {{ decimal_mean('cast(scores.predicted_clv as decimal(18, 6))') }} as mean_predicted_clv
     from customer_ltv
     left join scores on customer_ltv.oneid = scores.oneid
     group by customer_ltv.channel_code
@@ -145,7 +146,8 @@ joined as (
         coalesce(channel_ltv.scored_customers, 0) as scored_customers,
         channel_ltv.mean_predicted_clv,
         channel_cac.spend_amount,
-        channel_cac.spend_amount / nullif(channel_cac.cac_new_customers, 0) as cac
+        {{ decimal_ratio('channel_cac.spend_amount', 'nullif(channel_cac.cac_new_customers, 0)') }}
+            as cac
     from channel_ltv
     full outer join channel_cac on channel_ltv.channel_code = channel_cac.channel_code
 
@@ -162,8 +164,9 @@ final as (
         cast(mean_predicted_clv as decimal(18, 2)) as mean_predicted_clv,
         cast(spend_amount as decimal(18, 2)) as spend_amount,
         cast(cac as decimal(18, 2)) as cac,
-        cast(mean_ltv_12m / nullif(cac, 0) as double) as ltv_cac_ratio,
-        cast(mean_predicted_clv / nullif(cac, 0) as double) as predicted_clv_cac_ratio
+        cast({{ decimal_ratio('mean_ltv_12m', 'nullif(cac, 0)') }} as double) as ltv_cac_ratio,
+        cast({{ decimal_ratio('mean_predicted_clv', 'nullif(cac, 0)') }} as double)
+            as predicted_clv_cac_ratio
     from joined
 
 )

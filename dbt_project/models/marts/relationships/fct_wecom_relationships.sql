@@ -362,8 +362,12 @@ final as (
         cast(
             case
                 when joined.end_type in ('del_follow_user', 'del_external_contact')
+                    -- a double divided, not a decimal: Spark would round a decimal quotient
                     then
-                        {{ dbt.datediff('joined.valid_from', 'joined.valid_to', 'second') }}
+                        cast(
+                            {{ dbt.datediff('joined.valid_from', 'joined.valid_to', 'second') }}
+                            as double
+                        )
                         / 86400.0
             end as double
         ) as retention_days

@@ -1,0 +1,32 @@
+{#-
+    The mean of a decimal expression. DuckDB averages decimals into a double; Spark's avg keeps
+    only 4 more decimal places (decimal(p + 4, s + 4)), so its double differs in the last digits.
+    Spark's own decimal sum ÷ count keeps up to 38 digits, closer to DuckDB's double.
+-#}
+{% macro decimal_mean(decimal_expression) -%}
+    {{ return(adapter.dispatch('decimal_mean', 'siyu')(decimal_expression)) }}
+{%- endmacro %}
+
+{% macro default__decimal_mean(decimal_expression) -%}
+    avg({{ decimal_expression }})
+{%- endmacro %}
+
+{% macro spark__decimal_mean(decimal_expression) -%}
+    (sum({{ decimal_expression }}) / count({{ decimal_expression }}))
+{%- endmacro %}
+
+{#-
+    numerator ÷ denominator of decimals as DuckDB computes it: as doubles. Spark divides decimals
+    as decimals rounded to 6 places (0.146667 for 0.14666…).
+-#}
+{% macro decimal_ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('decimal_ratio', 'siyu')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__decimal_ratio(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro spark__decimal_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / cast({{ denominator }} as double)
+{%- endmacro %}

@@ -1,0 +1,61 @@
+"""The same brand built on DuckDB and on Spark gives the same models, row by row.
+
+The small brand's landed warehouse is exported to a lake, the dbt project is built on a local
+SparkSession (the `spark` target, `make spark-setup`) and every staging, intermediate and mart
+table is compared with DuckDB's, EXCEPT ALL both ways (lake.compare). Cost on the 2-core
+machine: 6 minutes with the brand's own DuckDB run; and on the larger demo brand two marts still
+differ in the last digits of a double (docs/scale.md), so the module runs only with
+SIYU_RUN_SPARK=1 (`make test-spark`) until they are exact.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lake.compare import compare_builds
+from lake.export import export_to_lake
+from orchestration.defs.resources import DBT_PROJECT_DIR
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        os.environ.get("SIYU_RUN_SPARK") != "1",
+        reason="6 minutes of DuckDB and Spark builds: set SIYU_RUN_SPARK=1 to run them",
+    ),
+]
+
+SPARK_DBT = Path(__file__).resolve().parents[2] / ".venv-spark" / "bin" / "dbt"
+
+
+def _spark_dbt(arguments: list[str], spark_home: Path, lake: Path) -> None:
+    completed = subprocess.run(
+        [str(SPARK_DBT), *arguments, "--target", "spark", "--profiles-dir", ".",
+         "--project-dir", ".", "--target-path", str(spark_home / "target"),
+         "--log-path", str(spark_home / "logs")],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "SIYU_HOME": str(spark_home), "SIYU_LAKE_PATH": str(lake)},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-6000:]
+
+
+def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
+    assert SPARK_DBT.exists(), "run `make spark-setup` first"
+    warehouse = small_brand.settings.warehouse_path
+    lake = tmp_path / "lake"
+    export_to_lake(warehouse, str(lake))
+
+    _spark_dbt(["run-operation", "register_lake_sources"], tmp_path, lake)
+    # seed and run, not build: this brand is too small to fit CLV for everyone (null p_alive fails
+    # a source test on either engine); `make spark-build` runs the data tests on the demo brand
+    _spark_dbt(["seed"], tmp_path, lake)
+    _spark_dbt(["run"], tmp_path, lake)
+
+    differences = compare_builds(warehouse, tmp_path / "spark" / "warehouse")
+    assert len(differences) > 60
+    assert [d for d in differences if not d.identical] == []
