@@ -34,7 +34,7 @@ def graph_health(
     return (
         largest_cluster_verdict(rules, summary),
         churn_verdict(rules, summary),
-        cardinality_verdict(conn, rules),
+        cardinality_verdict(conn, rules, summary),
     )
 
 
@@ -63,8 +63,12 @@ def churn_verdict(rules: IdentityRules, summary: ResolutionSummary) -> HealthVer
     )
 
 
-def cardinality_verdict(conn: duckdb.DuckDBPyConnection, rules: IdentityRules) -> HealthVerdict:
-    """A cluster breaks a rule when it holds the rule's type and too many of its neighbour type."""
+def cardinality_verdict(
+    conn: duckdb.DuckDBPyConnection, rules: IdentityRules, summary: ResolutionSummary
+) -> HealthVerdict:
+    """A cluster breaks a rule when it holds the rule's type and too many of its neighbour type;
+    the check fails when more than max_cardinality_breaking_share of the clusters do (a shared
+    household phone joins two people now and then: 1 of 1.37M clusters at 1M customers)."""
     per_rule = {f"{c.identifier_type}->{c.neighbour_type}": 0 for c in rules.cardinality}
     breaking = 0
     if rules.cardinality:
@@ -97,11 +101,13 @@ def cardinality_verdict(conn: duckdb.DuckDBPyConnection, rules: IdentityRules) -
                 breaking = int(clusters)
             else:
                 per_rule[rule] = int(clusters)
+    allowed = int(rules.max_cardinality_breaking_share * summary.customers)
     return HealthVerdict(
         CARDINALITY_CHECK,
-        breaking == 0,
+        breaking <= allowed,
         {
             "clusters_breaking": breaking,
+            "clusters_allowed": allowed,
             **{f"clusters_breaking {r}": n for r, n in per_rule.items()},
         },
     )

@@ -73,6 +73,7 @@ class IdentityRules:
     force_merge: tuple[Override, ...] = ()
     max_cluster_size: int = 50
     max_changed_share: float = 0.05
+    max_cardinality_breaking_share: float = 0.0001
     source: str = "identity.toml"
 
     def limits_frame(self) -> pd.DataFrame:
@@ -145,6 +146,9 @@ def rules_from_dict(raw: dict, source: str = "identity.toml") -> IdentityRules:
             force_merge=_overrides(raw.get("force_merge", []), pair_required=True),
             max_cluster_size=int(health.get("max_cluster_size", 50)),
             max_changed_share=float(health.get("max_changed_share", 0.05)),
+            max_cardinality_breaking_share=float(
+                health.get("max_cardinality_breaking_share", 0.0001)
+            ),
             source=source,
         )
     except (KeyError, TypeError, ValueError) as error:

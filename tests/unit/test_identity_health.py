@@ -71,10 +71,21 @@ def test_clusters_still_breaking_a_cardinality_rule_are_counted_per_rule(warehou
     assert not verdict.passed
     assert verdict.metadata == {
         "clusters_breaking": 2,
+        "clusters_allowed": 0,
         "clusters_breaking phone_hash->pos_member_card": 1,
         "clusters_breaking phone_hash->wecom_external_userid": 0,
         "clusters_breaking wecom_external_userid->unionid": 1,
     }
+
+
+def test_a_few_clusters_breaking_a_rule_are_tolerated_up_to_the_share(warehouse):
+    tolerant = rules(health={"max_cardinality_breaking_share": 0.5})
+    write_graph(warehouse, TWO_PHONES_FOUR_CARDS + TWO_CONTACTS)
+    summary = resolve(warehouse, rule_set=tolerant)
+    verdict = verdicts(warehouse, tolerant, summary)[CARDINALITY_CHECK]
+    assert summary.customers == 3  # the cards' cluster and the two contacts
+    assert verdict.passed
+    assert (verdict.metadata["clusters_breaking"], verdict.metadata["clusters_allowed"]) == (1, 1)
 
 
 def test_a_healthy_graph_passes_every_check(warehouse):

@@ -14,8 +14,9 @@ HEALTH_CHECKS = {
     "more identifiers than [health] max_cluster_size of config/identity.toml: a junk bridge.",
     CHURN_CHECK: "Fails when more than [health] max_changed_share of the identifiers known "
     "before this run changed OneID; passes on the first run.",
-    CARDINALITY_CHECK: "Fails when a cluster still holds an identifier type together with more "
-    "identifiers of a neighbour type than a [[cardinality]] rule allows.",
+    CARDINALITY_CHECK: "Fails when more than [health] max_cardinality_breaking_share of the "
+    "clusters still hold an identifier type together with more identifiers of a neighbour type "
+    "than a [[cardinality]] rule allows.",
 }
 
 
