@@ -2,7 +2,10 @@ with
 
 latest as (
 
-    {{ latest_copies(source('outbound', 'call_results'), ['campaign_id', 'phone_hash', 'called_at']) }}
+    {{ latest_copies(
+        source('outbound', 'call_results'),
+        ['campaign_id', 'phone_hash', 'called_at'],
+    ) }}
 
 ),
 

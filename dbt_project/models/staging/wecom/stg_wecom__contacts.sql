@@ -4,7 +4,10 @@ with
 
 latest as (
 
-    {{ latest_copies(source('wecom', 'contacts'), ['snapshot_date', 'external_userid', 'guide_userid']) }}
+    {{ latest_copies(
+        source('wecom', 'contacts'),
+        ['snapshot_date', 'external_userid', 'guide_userid'],
+    ) }}
 
 ),
 
