@@ -92,6 +92,7 @@ open_relationships as (
 
     select
         paid_orders.order_key,
+        paid_orders.paid_at,
         wecom_relationships.guide_userid,
         wecom_relationships.valid_from,
         {{ dbt.datediff('wecom_relationships.added_date', 'paid_orders.paid_date', 'day') }}
@@ -136,11 +137,10 @@ last_touches as (
         open_relationships.valid_from as added_at,
         open_relationships.days_before
     from open_relationships
-    inner join paid_orders on open_relationships.order_key = paid_orders.order_key
     where
         open_relationships.touch_rank = 1
         and open_relationships.valid_from
-        >= {{ dbt.dateadd('day', -window_days, 'paid_orders.paid_at') }}
+        >= {{ dbt.dateadd('day', -window_days, 'open_relationships.paid_at') }}
 
 ),
 
