@@ -31,7 +31,7 @@ def input_files(spec: RawTableSpec, sources: Path) -> list[Path]:
     """The files a table's build reads: the landed globs, or the API's records when fetched."""
     if spec.extract is not None:
         return sorted((sources / DEMO_DATA_DIR / Path(spec.source_dir).name).glob("*.jsonl"))
-    return spec.files(sources)
+    return [found.path for found in spec.files(sources)]
 
 
 def is_utf8(path: Path) -> bool:
