@@ -1,7 +1,7 @@
-"""Seconds per Dagster step of the runs in a Dagster home, as JSON: each step's first run
-(landing in the ingestion run, dbt in the build), oldest run first.
+"""Seconds per Dagster step of the runs a stage started, as JSON: each step's durations summed
+over the steps that started between two times (a stage's start and end, epoch seconds).
 
-    python -m benchmarks.dagster_steps $SIYU_HOME/dagster
+    python -m benchmarks.dagster_steps $SIYU_HOME/dagster SINCE UNTIL
 """
 
 import json
@@ -9,24 +9,25 @@ import os
 import sys
 
 
-def step_durations(dagster_home: str) -> dict[str, float]:
+def step_durations(dagster_home: str, since: float, until: float) -> dict[str, float]:
     os.environ["DAGSTER_HOME"] = dagster_home
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
-        starts, durations = {}, {}
-        for run in reversed(instance.get_runs()):  # oldest first
+        durations: dict[str, float] = {}
+        for run in instance.get_runs():
+            starts = {}
             for record in instance.all_logs(run.run_id):
                 event = record.dagster_event
-                if event is None:
+                if event is None or not since <= record.timestamp <= until:
                     continue
                 if event.event_type_value == "STEP_START":
                     starts[event.step_key] = record.timestamp
-                elif event.event_type_value == "STEP_SUCCESS":
+                elif event.event_type_value == "STEP_SUCCESS" and event.step_key in starts:
                     seconds = record.timestamp - starts[event.step_key]
-                    durations.setdefault(event.step_key, seconds)
+                    durations[event.step_key] = durations.get(event.step_key, 0.0) + seconds
     return durations
 
 
 if __name__ == "__main__":
-    print(json.dumps(step_durations(sys.argv[1])))
+    print(json.dumps(step_durations(sys.argv[1], float(sys.argv[2]), float(sys.argv[3]))))

@@ -46,7 +46,9 @@ def count_query(spec: RawTableSpec, files: list[Path]) -> str:
     """A query counting the records of `files` that makes DuckDB parse every byte of them."""
     suffix = files[0].suffix
     if suffix == ".csv" and is_utf8(files[0]):
-        return "select count(*) from read_csv($files, all_varchar = true, union_by_name = true)"
+        # a table's exports share one header; union_by_name would sniff every file
+        # first: 60 s instead of 1.5 s over 2,972 POS files
+        return "select count(*) from read_csv($files, all_varchar = true)"
     if suffix == ".csv":
         # GBK exports: DuckDB has no GBK decoder offline and its latin-1 one refuses bytes
         # 0x80-0x9F, so they are read as bytes and their lines counted (no record spans lines)

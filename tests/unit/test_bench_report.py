@@ -10,7 +10,15 @@ from benchmarks.figures import (
     save_figures,
     stage_summary,
 )
-from benchmarks.report import END, START, render, replace_block, targets, verdict
+from benchmarks.report import (
+    END,
+    START,
+    full_build_steps,
+    render,
+    replace_block,
+    targets,
+    verdict,
+)
 
 
 def measured(wall, cpu=1.0, peak=1.0):
@@ -145,3 +153,18 @@ def test_a_failed_build_is_shown_as_failed_and_judges_no_target():
     text = render(figures)
     assert "| nightly build on landed sources (`siyu run`) | failed (exit 1) after 100.0 |" in text
     assert "| full build ≤ 300 s | not run | not run |" in text
+
+
+def test_the_full_builds_steps_add_the_ingestion_and_build_stages():
+    details = {
+        "steps_ingest": {"raw__wecom__contacts": 1000.0, "raw__jd__orders": 50.0},
+        "steps_build": {"raw__wecom__contacts": 9.0, "siyu_dbt_models": 400.0},
+        "steps_rerun": {"siyu_dbt_models": 300.0},  # not part of the full build
+    }
+    assert full_build_steps(details) == {
+        "raw__wecom__contacts": 1009.0,
+        "raw__jd__orders": 50.0,
+        "siyu_dbt_models": 400.0,
+    }
+    block = render({**brand_with(build=(300.0,)), "details": details})
+    assert "| raw__wecom__contacts | 1,009.0 |" in block
