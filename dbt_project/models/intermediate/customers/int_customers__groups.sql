@@ -11,12 +11,6 @@ oneid_map as (
 
 ),
 
-group_members as (
-
-    select * from {{ ref('stg_wecom__group_members') }}
-
-),
-
 group_events as (
 
     select * from {{ ref('stg_wecom__group_events') }}
@@ -28,7 +22,7 @@ chat_snapshots as (
     select
         chat_id,
         max(snapshot_date) as latest_snapshot_date
-    from group_members
+    from {{ ref('stg_wecom__group_members') }}
     group by chat_id
 
 ),
@@ -39,7 +33,7 @@ snapshot_members as (
         group_members.chat_id,
         group_members.external_userid,
         chat_snapshots.latest_snapshot_date
-    from group_members
+    from {{ ref('stg_wecom__group_members') }} as group_members
     inner join chat_snapshots
         on
             group_members.chat_id = chat_snapshots.chat_id

@@ -6,12 +6,6 @@
 
 with
 
-oneid_map as (
-
-    select * from {{ ref('stg_identity__oneid_map') }}
-
-),
-
 identity_identifiers as (
 
     select * from {{ ref('int_identity__identifiers') }}
@@ -32,7 +26,7 @@ customer_identifiers as (
         oneid_map.identifier_value,
         identity_identifiers.first_seen_at,
         identity_identifiers.first_seen_source
-    from oneid_map
+    from {{ ref('stg_identity__oneid_map') }} as oneid_map
     left join identity_identifiers
         on
             oneid_map.identifier_type = identity_identifiers.identifier_type
@@ -93,7 +87,7 @@ customer_channels as (
         oneid_map.oneid,
         identifiers_observed.source_system
     from identifiers_observed
-    inner join oneid_map
+    inner join {{ ref('stg_identity__oneid_map') }} as oneid_map
         on
             identifiers_observed.identifier_type = oneid_map.identifier_type
             and identifiers_observed.identifier_value = oneid_map.identifier_value

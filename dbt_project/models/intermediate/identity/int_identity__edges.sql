@@ -1,11 +1,5 @@
 with
 
-identifiers_observed as (
-
-    select * from {{ ref('int_identifiers_observed') }}
-
-),
-
 ---------- pairs of identifiers seen in the same identifier set, stored left < right (type, then
 ---------- value); a set is named by its first record (table, file, row)
 
@@ -22,8 +16,8 @@ paired as (
         left_side.source_table,
         left_side.source_file,
         left_side.source_row
-    from identifiers_observed as left_side
-    inner join identifiers_observed as right_side
+    from {{ ref('int_identifiers_observed') }} as left_side
+    inner join {{ ref('int_identifiers_observed') }} as right_side
         on
             left_side.source_table = right_side.source_table
             and left_side.source_file = right_side.source_file

@@ -7,12 +7,6 @@
 
 with
 
-wecom_contacts as (
-
-    select * from {{ ref('stg_wecom__contacts') }}
-
-),
-
 snapshots as (
 
     select * from {{ ref('stg_wecom__contact_list_snapshots') }}
@@ -24,8 +18,8 @@ snapshots as (
     'add_way', 'state', 'added_at_epoch', 'added_at',
 ] %}
 
-listings as (
-
+{#- two CTEs scan the (view) list each: a CTE read twice is materialised whole, 46M rows -#}
+{%- set listings_select -%}
     select
         {% for column in attributes %}wecom_contacts.{{ column }},
         {% endfor -%}
@@ -37,9 +31,14 @@ listings as (
             ('row_number', 'wecom_contacts._row_number'),
             ('load_id', 'wecom_contacts._load_id'),
         ]) }} as listing
-    from wecom_contacts
+    from {{ ref('stg_wecom__contacts') }} as wecom_contacts
     inner join snapshots
         on wecom_contacts.snapshot_date = snapshots.snapshot_date
+{%- endset %}
+
+listings as (
+
+    {{ listings_select }}
 
 ),
 
@@ -67,17 +66,23 @@ gapped_set_hashes as (
 ),
 
 -- the rest split where a snapshot left them out: seq minus rank is constant along a run
+listings_again as (
+
+    {{ listings_select }}
+
+),
+
 gapped_listings as (
 
     select
-        listings.*,
-        listings.snapshot_seq - row_number() over (
+        listings_again.*,
+        listings_again.snapshot_seq - row_number() over (
             partition by {{ attributes | join(', ') }}
-            order by listings.snapshot_seq
+            order by listings_again.snapshot_seq
         ) as run_id
-    from listings
+    from listings_again
     where
-        listings.attribute_set_hash in (
+        listings_again.attribute_set_hash in (
             select gapped_set_hashes.attribute_set_hash from gapped_set_hashes
         )
 

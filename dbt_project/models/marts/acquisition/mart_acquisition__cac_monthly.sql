@@ -12,18 +12,6 @@ marketing_spend as (
 
 ),
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-),
-
-channel_codes as (
-
-    select * from {{ ref('channel_codes') }}
-
-),
-
 ---------- spend per month and channel (花费)
 
 spend_months as (
@@ -46,46 +34,13 @@ spend_channels as (
 
 ---------- new customers: each person's first paid order, and the spend channel it came through
 
-ranked_orders as (
-
-    select
-        oneid,
-        channel,
-        store_id,
-        channel_code,
-        paid_date,
-        row_number() over (
-            partition by oneid
-            order by paid_at, order_key
-        ) as order_rank
-    from orders
-    where is_paid_sale and oneid is not null
-
-),
-
-platform_channels as (
-    {% for order_channel, spend_channel in var('cac_platform_spend_channels').items() %}
-        select
-            '{{ order_channel }}' as order_channel,
-            '{{ spend_channel }}' as channel_code
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
 first_orders as (
 
     select
-        ranked_orders.oneid,
-        cast({{ dbt.date_trunc('month', 'ranked_orders.paid_date') }} as date) as business_month,
-        {{ acquisition_channel_code('ranked_orders', 'platform_channels', 'store_codes') }}
-            as channel_code
-    from ranked_orders
-    left join platform_channels on ranked_orders.channel = platform_channels.order_channel
-    left join channel_codes as store_codes
-        on
-            ranked_orders.store_id = store_codes.store_id
-            and store_codes.channel_type = 'store_qr'
-    where ranked_orders.order_rank = 1
+        oneid,
+        cast({{ dbt.date_trunc('month', 'paid_date') }} as date) as business_month,
+        acquisition_channel_code as channel_code
+    from {{ ref('int_customers__first_paid_order') }}
 
 ),
 

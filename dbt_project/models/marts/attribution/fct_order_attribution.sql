@@ -57,6 +57,19 @@ paid_orders as (
 
 ),
 
+-- the same orders read again, narrowly: a CTE read twice is materialised whole (9M orders)
+buyer_orders as (
+
+    select
+        order_key,
+        oneid,
+        paid_at,
+        paid_date
+    from {{ ref('fct_orders') }}
+    where is_paid_sale and oneid is not null
+
+),
+
 ---------- a guide's store: the store whose till codes (门店活码) brought most of their adds
 
 guide_store_adds as (
@@ -106,7 +119,7 @@ open_relationships as (
             partition by paid_orders.order_key
             order by wecom_relationships.valid_from desc, wecom_relationships.guide_userid asc
         ) as touch_rank
-    from paid_orders
+    from buyer_orders as paid_orders
     inner join wecom_relationships
         on
             paid_orders.oneid = wecom_relationships.oneid
@@ -118,29 +131,25 @@ open_relationships as (
 
 ),
 
-exclusive_guides as (
+-- the owner (longest kept) and the last touch (within the window) of each order, in one pass
+order_guides as (
 
     select
         order_key,
-        guide_userid,
-        valid_from as added_at
-    from open_relationships
-    where owner_rank = 1
-
-),
-
-last_touches as (
-
-    select
-        open_relationships.order_key,
-        open_relationships.guide_userid,
-        open_relationships.valid_from as added_at,
-        open_relationships.days_before
-    from open_relationships
-    where
-        open_relationships.touch_rank = 1
-        and open_relationships.valid_from
-        >= {{ dbt.dateadd('day', -window_days, 'open_relationships.paid_at') }}
+        max(case when owner_rank = 1 then guide_userid end) as exclusive_guide_userid,
+        max(case when owner_rank = 1 then valid_from end) as exclusive_guide_added_at,
+        max(case when is_last_touch then guide_userid end) as last_touch_guide_userid,
+        max(case when is_last_touch then valid_from end) as last_touch_added_at,
+        max(case when is_last_touch then days_before end) as last_touch_days_before
+    from (
+        select
+            *,
+            touch_rank = 1
+            and valid_from >= {{ dbt.dateadd('day', -window_days, 'paid_at') }} as is_last_touch
+        from open_relationships
+    ) as ranked
+    where owner_rank = 1 or is_last_touch
+    group by order_key
 
 ),
 
@@ -150,12 +159,12 @@ candidates as (
 
     select
         paid_orders.*,
-        exclusive_guides.guide_userid as exclusive_guide_userid,
-        exclusive_guides.added_at as exclusive_guide_added_at,
+        order_guides.exclusive_guide_userid,
+        order_guides.exclusive_guide_added_at,
         exclusive_stores.store_id as exclusive_store_id,
-        last_touches.guide_userid as last_touch_guide_userid,
-        last_touches.added_at as last_touch_added_at,
-        last_touches.days_before as last_touch_days_before,
+        order_guides.last_touch_guide_userid,
+        order_guides.last_touch_added_at,
+        order_guides.last_touch_days_before,
         last_touch_stores.store_id as last_touch_store_id,
         -- a receipt names its store; an online order takes the store of the guide who serves
         case
@@ -163,15 +172,14 @@ candidates as (
             else coalesce(exclusive_stores.store_id, last_touch_stores.store_id)
         end as purchase_store_id
     from paid_orders
-    left join exclusive_guides on paid_orders.order_key = exclusive_guides.order_key
-    left join last_touches on paid_orders.order_key = last_touches.order_key
+    left join order_guides on paid_orders.order_key = order_guides.order_key
     left join guide_stores as exclusive_stores
         on
-            exclusive_guides.guide_userid = exclusive_stores.guide_userid
+            order_guides.exclusive_guide_userid = exclusive_stores.guide_userid
             and exclusive_stores.store_rank = 1
     left join guide_stores as last_touch_stores
         on
-            last_touches.guide_userid = last_touch_stores.guide_userid
+            order_guides.last_touch_guide_userid = last_touch_stores.guide_userid
             and last_touch_stores.store_rank = 1
 
 ),
@@ -190,48 +198,6 @@ compared as (
         coalesce(channel = 'pos' and last_touch_store_id <> purchase_store_id, false)
             as last_touch_vs_store_conflict
     from candidates
-
-),
-
-conflict_reasons as (
-
-    select
-        order_key,
-        1 as reason_seq,
-        'exclusive guide ' || exclusive_guide_userid
-        || ' differs from last touch ' || last_touch_guide_userid
-        || ' (added ' || cast(last_touch_days_before as {{ dbt.type_string() }})
-        || ' days before)' as reason
-    from compared
-    where exclusive_vs_last_touch_conflict
-    union all
-    select
-        order_key,
-        2 as reason_seq,
-        'store of purchase ' || purchase_store_id
-        || ' differs from exclusive guide ' || exclusive_guide_userid
-        || '''s store ' || exclusive_store_id as reason
-    from compared
-    where exclusive_vs_store_conflict
-    union all
-    select
-        order_key,
-        3 as reason_seq,
-        'store of purchase ' || purchase_store_id
-        || ' differs from last touch ' || last_touch_guide_userid
-        || '''s store ' || last_touch_store_id as reason
-    from compared
-    where last_touch_vs_store_conflict
-
-),
-
-order_conflicts as (
-
-    select
-        order_key,
-        {{ dbt.listagg('reason', "'; '", 'order by reason_seq') }} as conflict_reason
-    from conflict_reasons
-    group by order_key
 
 ),
 
@@ -264,9 +230,34 @@ final as (
         compared.exclusive_vs_last_touch_conflict
         or compared.exclusive_vs_store_conflict
         or compared.last_touch_vs_store_conflict as attribution_conflict,
-        cast(order_conflicts.conflict_reason as {{ dbt.type_string() }}) as conflict_reason
+        -- the reasons in rule order, '; ' between; concat_ws skips the rules that agree
+        cast(nullif(concat_ws(
+            '; ',
+            case
+                when compared.exclusive_vs_last_touch_conflict
+                    then
+                        'exclusive guide ' || compared.exclusive_guide_userid
+                        || ' differs from last touch ' || compared.last_touch_guide_userid
+                        || ' (added '
+                        || cast(compared.last_touch_days_before as {{ dbt.type_string() }})
+                        || ' days before)'
+            end,
+            case
+                when compared.exclusive_vs_store_conflict
+                    then
+                        'store of purchase ' || compared.purchase_store_id
+                        || ' differs from exclusive guide ' || compared.exclusive_guide_userid
+                        || '''s store ' || compared.exclusive_store_id
+            end,
+            case
+                when compared.last_touch_vs_store_conflict
+                    then
+                        'store of purchase ' || compared.purchase_store_id
+                        || ' differs from last touch ' || compared.last_touch_guide_userid
+                        || '''s store ' || compared.last_touch_store_id
+            end
+        ), '') as {{ dbt.type_string() }}) as conflict_reason
     from compared
-    left join order_conflicts on compared.order_key = order_conflicts.order_key
 
 )
 

@@ -10,12 +10,6 @@
 
 with
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-),
-
 wecom_relationships as (
 
     select * from {{ ref('fct_wecom_relationships') }}
@@ -38,9 +32,9 @@ public_holidays as (
 
 business_dates as (
 
-    select order_date as business_date from orders
+    select order_date as business_date from {{ ref('fct_orders') }}
     union all
-    select refund_date as business_date from orders
+    select refund_date as business_date from {{ ref('fct_orders') }}
     union all
     select added_date as business_date from wecom_relationships
     union all

@@ -20,12 +20,6 @@ oneid_map as (
 
 ),
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-),
-
 ---------- calls: every called phone is a customer (外呼客户)
 
 calls as (
@@ -90,7 +84,7 @@ purchases as (
         net_amount,
         is_paid_sale as is_purchase,
         channel = 'pos' as is_store_visit
-    from orders
+    from {{ ref('fct_orders') }}
     where is_paid_sale or channel = 'pos'
 
 ),
@@ -144,7 +138,7 @@ reactivated as (
         campaigns.campaign_id,
         count(distinct orders.customer_key) as reactivated_customers
     from campaigns
-    inner join orders
+    inner join {{ ref('fct_orders') }} as orders
         on
             orders.channel = 'mall'
             and 'outbound_' || campaigns.campaign_id = orders.channel_code

@@ -9,12 +9,6 @@
 
 with
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-),
-
 scores as (
 
     select * from {{ ref('stg_clv__customer_scores') }}
@@ -31,7 +25,7 @@ customer_days as (
         coalesce(paid_date, order_date) as business_date,
         net_amount,
         is_paid_sale and net_amount > 0 as is_purchase
-    from orders
+    from {{ ref('fct_orders') }}
     where
         oneid is not null
         and (is_paid_sale or channel = 'pos')
@@ -41,7 +35,7 @@ customer_days as (
 observation as (
 
     select max(order_date) as observation_end
-    from orders
+    from {{ ref('fct_orders') }}
 
 ),
 

@@ -12,12 +12,6 @@ orders as (
 
 ),
 
-channel_codes as (
-
-    select * from {{ ref('channel_codes') }}
-
-),
-
 cac_months as (
 
     select * from {{ ref('mart_acquisition__cac_monthly') }}
@@ -32,55 +26,21 @@ scores as (
 
 observation as (
 
+    -- fct_orders itself, not the orders CTE: a CTE read twice is materialised whole
     select max(order_date) as observation_end
-    from orders
+    from {{ ref('fct_orders') }}
 
 ),
 
 ---------- each person's first paid order and the channel it came through (as the CAC mart)
 
-ranked_orders as (
-
-    select
-        oneid,
-        channel,
-        store_id,
-        channel_code,
-        paid_date,
-        row_number() over (
-            partition by oneid
-            order by paid_at, order_key
-        ) as order_rank
-    from orders
-    where is_paid_sale and oneid is not null
-
-),
-
-platform_channels as (
-    {% for order_channel, spend_channel in var('cac_platform_spend_channels').items() %}
-        select
-            '{{ order_channel }}' as order_channel,
-            '{{ spend_channel }}' as channel_code
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
 acquired as (
 
     select
-        ranked_orders.oneid,
-        ranked_orders.paid_date as first_paid_date,
-        coalesce(
-            {{ acquisition_channel_code('ranked_orders', 'platform_channels', 'store_codes') }},
-            '(none)'
-        ) as channel_code
-    from ranked_orders
-    left join platform_channels on ranked_orders.channel = platform_channels.order_channel
-    left join channel_codes as store_codes
-        on
-            ranked_orders.store_id = store_codes.store_id
-            and store_codes.channel_type = 'store_qr'
-    where ranked_orders.order_rank = 1
+        oneid,
+        paid_date as first_paid_date,
+        coalesce(acquisition_channel_code, '(none)') as channel_code
+    from {{ ref('int_customers__first_paid_order') }}
 
 ),
 

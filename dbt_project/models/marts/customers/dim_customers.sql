@@ -67,31 +67,20 @@ clv_scores as (
 
 ),
 
-orders as (
-
-    select * from {{ ref('fct_orders') }}
-
-),
-
-wecom_relationships as (
-
-    select * from {{ ref('fct_wecom_relationships') }}
-
-),
-
 ---------- the run date: the latest business day in the data, so that a rebuild gives the same rows
 
 run_date as (
 
     select max(business_date) as as_of_date
     from (
-        select order_date as business_date from orders
+        -- the tables themselves, not CTEs: a CTE read twice is materialised whole (9.9M orders)
+        select order_date as business_date from {{ ref('fct_orders') }}
         union all
-        select refund_date as business_date from orders
+        select refund_date as business_date from {{ ref('fct_orders') }}
         union all
-        select added_date as business_date from wecom_relationships
+        select added_date as business_date from {{ ref('fct_wecom_relationships') }}
         union all
-        select ended_date as business_date from wecom_relationships
+        select ended_date as business_date from {{ ref('fct_wecom_relationships') }}
     ) as business_dates
 
 ),

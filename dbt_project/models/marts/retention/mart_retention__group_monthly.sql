@@ -18,12 +18,6 @@ group_stats as (
 
 ),
 
-group_members as (
-
-    select * from {{ ref('stg_wecom__group_members') }}
-
-),
-
 ---------- every day a group is seen, by any of the three feeds
 
 sightings as (
@@ -41,7 +35,7 @@ sightings as (
     select
         chat_id,
         snapshot_date as seen_date
-    from group_members
+    from {{ ref('stg_wecom__group_members') }}
 
 ),
 
@@ -175,7 +169,7 @@ snapshot_owners as (
         chat_id,
         snapshot_date,
         max(owner_userid) as owner_userid
-    from group_members
+    from {{ ref('stg_wecom__group_members') }}
     group by chat_id, snapshot_date
 
 ),
