@@ -227,7 +227,8 @@ live_rows as (
     select
         'live' as source_system,
         source_table,
-        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
+        -- keyed by file and row once grouped: not concatenated for each of 25M viewer rows
+        cast(null as {{ dbt.type_string() }}) as record_key,
         observed_at,
         _source_file as source_file,
         _row_number as source_row,
@@ -357,7 +358,7 @@ outbound_call_rows as (
     select
         'outbound' as source_system,
         'raw.outbound__call_results' as source_table,
-        _source_file || '#' || cast(_row_number as {{ dbt.type_string() }}) as record_key,
+        cast(null as {{ dbt.type_string() }}) as record_key,
         called_at as observed_at,
         _source_file as source_file,
         _row_number as source_row,
@@ -443,12 +444,21 @@ referral_invitee_rows as (
     ('referral_invitee_rows', 'unionid', 'unionid'),
 ] %}
 
+{#- records with no key of their own: named by file and row (file#row), unique in their table -#}
+{%- set lineage_keyed_rows = ['live_rows', 'outbound_call_rows'] %}
+
 unioned as (
     {% for record_rows, identifier_type, identifier_value in sightings %}
         select
             {{ record_rows }}_grouped.source_system,
             {{ record_rows }}_grouped.source_table,
-            {{ record_rows }}_grouped.first_record.first_key as record_key,
+            {% if record_rows in lineage_keyed_rows -%}
+                {{ record_rows }}_grouped.first_record.first_file || '#' || cast(
+                    {{ record_rows }}_grouped.first_record.first_row as {{ dbt.type_string() }}
+                ) as record_key,
+            {%- else -%}
+                {{ record_rows }}_grouped.first_record.first_key as record_key,
+            {%- endif %}
             {{ record_rows }}_grouped.first_record.first_at as observed_at,
             {{ record_rows }}_grouped.last_observed_at,
             {{ record_rows }}_grouped.record_count,
@@ -477,7 +487,8 @@ final as (
         identifier_type,
         trim(identifier_value) as identifier_value
     from unioned
-    where nullif(trim(identifier_value), '') is not null
+    -- one trim per value: nullif(trim(x), '') is not null trims twice, on every raw row
+    where trim(identifier_value) <> ''
 
 )
 
