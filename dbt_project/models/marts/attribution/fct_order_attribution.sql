@@ -20,6 +20,13 @@
     ),
 }[rule] -%}
 {%- set window_days = var('attribution_last_touch_window_days') -%}
+{#- a receipt's store against each guide rule's store: (flag, rule, its guide, its store) -#}
+{%- set store_conflicts = [
+    ('exclusive_vs_store_conflict', 'exclusive guide', 'exclusive_guide_userid',
+     'exclusive_store_id'),
+    ('last_touch_vs_store_conflict', 'last touch', 'last_touch_guide_userid',
+     'last_touch_store_id'),
+] -%}
 
 with
 
@@ -242,20 +249,15 @@ final as (
                         || cast(compared.last_touch_days_before as {{ dbt.type_string() }})
                         || ' days before)'
             end,
-            case
-                when compared.exclusive_vs_store_conflict
-                    then
-                        'store of purchase ' || compared.purchase_store_id
-                        || ' differs from exclusive guide ' || compared.exclusive_guide_userid
-                        || '''s store ' || compared.exclusive_store_id
-            end,
-            case
-                when compared.last_touch_vs_store_conflict
-                    then
-                        'store of purchase ' || compared.purchase_store_id
-                        || ' differs from last touch ' || compared.last_touch_guide_userid
-                        || '''s store ' || compared.last_touch_store_id
-            end
+            {% for conflict, other_rule, guide, store in store_conflicts -%}
+                case
+                    when compared.{{ conflict }}
+                        then
+                            'store of purchase ' || compared.purchase_store_id
+                            || ' differs from {{ other_rule }} ' || compared.{{ guide }}
+                            || '''s store ' || compared.{{ store }}
+                end{{ ',' if not loop.last }}
+            {% endfor %}
         ), '') as {{ dbt.type_string() }}) as conflict_reason
     from compared
 
