@@ -111,29 +111,29 @@ guide_stores as (
 open_relationships as (
 
     select
-        paid_orders.order_key,
-        paid_orders.paid_at,
+        buyer_orders.order_key,
+        buyer_orders.paid_at,
         wecom_relationships.guide_userid,
         wecom_relationships.valid_from,
-        {{ dbt.datediff('wecom_relationships.added_date', 'paid_orders.paid_date', 'day') }}
+        {{ dbt.datediff('wecom_relationships.added_date', 'buyer_orders.paid_date', 'day') }}
             as days_before,
         -- the owning guide is the one the customer has kept longest
         row_number() over (
-            partition by paid_orders.order_key
+            partition by buyer_orders.order_key
             order by wecom_relationships.valid_from, wecom_relationships.guide_userid
         ) as owner_rank,
         row_number() over (
-            partition by paid_orders.order_key
+            partition by buyer_orders.order_key
             order by wecom_relationships.valid_from desc, wecom_relationships.guide_userid asc
         ) as touch_rank
-    from buyer_orders as paid_orders
+    from buyer_orders
     inner join wecom_relationships
         on
-            paid_orders.oneid = wecom_relationships.oneid
-            and paid_orders.paid_at >= wecom_relationships.valid_from
+            buyer_orders.oneid = wecom_relationships.oneid
+            and buyer_orders.paid_at >= wecom_relationships.valid_from
             and (
                 wecom_relationships.valid_to is null
-                or paid_orders.paid_at < wecom_relationships.valid_to
+                or buyer_orders.paid_at < wecom_relationships.valid_to
             )
 
 ),
