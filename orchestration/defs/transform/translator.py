@@ -4,7 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from ingestion.sources import ALL_SPECS
+from orchestration.defs.ingestion.raw_tables import raw_asset_key
 
 
 class SiyuDbtTranslator(DagsterDbtTranslator):
@@ -15,6 +18,16 @@ class SiyuDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)  # honours meta.dagster.asset_key
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if manifest["nodes"].get(unique_id, {}).get("resource_type") != "seed":
+            return spec
+        # Dagster gives a dbt step to each depth of the asset graph: a seed without upstream
+        # assets would start a dbt process of its own; after landing, it loads with staging
+        return spec.merge_attributes(deps=[raw_asset_key(table) for table in ALL_SPECS])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         path = dbt_resource_props.get("fqn", [])
