@@ -487,8 +487,11 @@ final as (
         identifier_type,
         trim(identifier_value) as identifier_value
     from unioned
-    -- one trim per value: nullif(trim(x), '') is not null trims twice, on every raw row
-    where trim(identifier_value) <> ''
+    -- DuckDB runs this filter on every raw row (25M live viewers): one trim per value, and none
+    -- for a mall openid, never blank behind its appid prefix (6 s at 1M customers)
+    where
+        identifier_value is not null
+        and (identifier_type = 'mall_openid' or trim(identifier_value) <> '')
 
 )
 
