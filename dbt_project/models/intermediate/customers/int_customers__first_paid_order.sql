@@ -5,22 +5,37 @@
 
 with
 
-ranked_orders as (
+-- the first by (paid_at, order_key) of a struct led by them: an aggregate, not a window sort
+-- of 9M orders (5 s at 1M customers); order_key is unique, so no tie reaches the other fields
+first_orders as (
 
     select
         oneid,
-        order_key,
-        channel,
-        store_id,
-        channel_code,
-        paid_at,
-        paid_date,
-        row_number() over (
-            partition by oneid
-            order by paid_at, order_key
-        ) as order_rank
+        min({{ ordered_struct([
+            ('first_paid_at', 'paid_at'),
+            ('first_order_key', 'order_key'),
+            ('first_channel', 'channel'),
+            ('first_store_id', 'store_id'),
+            ('first_channel_code', 'channel_code'),
+            ('first_paid_date', 'paid_date'),
+        ]) }}) as first_order
     from {{ ref('fct_orders') }}
     where is_paid_sale and oneid is not null
+    group by oneid
+
+),
+
+first_paid_orders as (
+
+    select
+        first_orders.oneid,
+        first_orders.first_order.first_order_key as order_key,
+        first_orders.first_order.first_channel as channel,
+        first_orders.first_order.first_store_id as store_id,
+        first_orders.first_order.first_channel_code as channel_code,
+        first_orders.first_order.first_paid_at as paid_at,
+        first_orders.first_order.first_paid_date as paid_date
+    from first_orders
 
 ),
 
@@ -44,21 +59,20 @@ channel_codes as (
 final as (
 
     select
-        ranked_orders.oneid,
-        ranked_orders.order_key,
-        ranked_orders.channel,
-        ranked_orders.store_id,
-        ranked_orders.paid_at,
-        ranked_orders.paid_date,
-        {{ acquisition_channel_code('ranked_orders', 'platform_channels', 'store_codes') }}
+        first_paid_orders.oneid,
+        first_paid_orders.order_key,
+        first_paid_orders.channel,
+        first_paid_orders.store_id,
+        first_paid_orders.paid_at,
+        first_paid_orders.paid_date,
+        {{ acquisition_channel_code('first_paid_orders', 'platform_channels', 'store_codes') }}
             as acquisition_channel_code
-    from ranked_orders
-    left join platform_channels on ranked_orders.channel = platform_channels.order_channel
+    from first_paid_orders
+    left join platform_channels on first_paid_orders.channel = platform_channels.order_channel
     left join channel_codes as store_codes
         on
-            ranked_orders.store_id = store_codes.store_id
+            first_paid_orders.store_id = store_codes.store_id
             and store_codes.channel_type = 'store_qr'
-    where ranked_orders.order_rank = 1
 
 )
 
