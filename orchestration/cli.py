@@ -12,7 +12,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.settings import Settings, load_settings
-from ingestion.sources import ALL_SPECS
 from ingestion.warehouse import connect
 from ingestion.warehouse_lock import hold_warehouse, share_warehouse
 
@@ -70,7 +69,7 @@ def _run_nightly_job(settings, run_instance, run_id, file_days, raw_only) -> int
     from orchestration.definitions import defs
     from orchestration.defs.alerts.hook import report_and_alert
     from orchestration.defs.ingestion.date_range import range_run_config
-    from orchestration.defs.ingestion.raw_tables import raw_asset_key
+    from orchestration.defs.ingestion.raw_tables import RAW_ASSET_KEYS
     from orchestration.progress import ProgressHandler
     from orchestration.run_safety import CLI_RUN_TAGS
 
@@ -81,7 +80,7 @@ def _run_nightly_job(settings, run_instance, run_id, file_days, raw_only) -> int
     progress.addHandler(terminal)
     started = time.monotonic()
     job = defs.resolve_job_def("nightly")
-    raw_keys = [raw_asset_key(spec) for spec in ALL_SPECS]
+    raw_keys = RAW_ASSET_KEYS
     first, last = file_days or (None, None)
     landing_range = range_run_config([key.to_python_identifier() for key in raw_keys], first, last)
     with log_path.open("w", encoding="utf-8") as log_file:

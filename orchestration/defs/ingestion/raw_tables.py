@@ -21,6 +21,9 @@ def raw_asset_key(spec: RawTableSpec) -> dg.AssetKey:
     return dg.AssetKey(["raw", spec.name])
 
 
+RAW_ASSET_KEYS = [raw_asset_key(spec) for spec in ALL_SPECS]
+
+
 def quarantine_check_result(report: LoadReport, limit: float, min_rows: int):
     """Too many bad rows in one load means a broken export: block the models downstream."""
     counts = report.as_metadata()

@@ -6,8 +6,7 @@ deletes leaves staging at the next night's rebuild (a day against periods of yea
 
 import dagster as dg
 
-from ingestion.sources import ALL_SPECS
-from orchestration.defs.ingestion.raw_tables import raw_asset_key
+from orchestration.defs.ingestion.raw_tables import RAW_ASSET_KEYS
 from orchestration.defs.resources import WarehouseResource
 from privacy.retention import purge_warehouse
 
@@ -18,7 +17,7 @@ RETENTION_ASSET = dg.AssetKey(["privacy", "raw_retention"])
     key=RETENTION_ASSET,
     group_name="privacy",
     kinds={"duckdb", "python"},
-    deps=[raw_asset_key(spec) for spec in ALL_SPECS],
+    deps=RAW_ASSET_KEYS,
     pool="duckdb_writer",
     description="Deletes raw and quarantine rows whose file is older than its retention period "
     "(config/retention.toml, measured back from the newest file date). Counts per table only.",

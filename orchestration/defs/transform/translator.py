@@ -6,8 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from ingestion.sources import ALL_SPECS
-from orchestration.defs.ingestion.raw_tables import raw_asset_key
+from orchestration.defs.ingestion.raw_tables import RAW_ASSET_KEYS
 
 
 class SiyuDbtTranslator(DagsterDbtTranslator):
@@ -23,11 +22,11 @@ class SiyuDbtTranslator(DagsterDbtTranslator):
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if manifest["nodes"].get(unique_id, {}).get("resource_type") != "seed":
+        if self.get_resource_props(manifest, unique_id)["resource_type"] != "seed":
             return spec
         # Dagster gives a dbt step to each depth of the asset graph: a seed without upstream
         # assets would start a dbt process of its own; after landing, it loads with staging
-        return spec.merge_attributes(deps=[raw_asset_key(table) for table in ALL_SPECS])
+        return spec.merge_attributes(deps=RAW_ASSET_KEYS)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         path = dbt_resource_props.get("fqn", [])
