@@ -30,3 +30,13 @@
 {% macro spark__decimal_ratio(numerator, denominator) -%}
     cast({{ numerator }} as double) / cast({{ denominator }} as double)
 {%- endmacro %}
+
+{#-
+    An exact decimal as a double that every engine computes alike: decimal-to-double casts round
+    differently (DuckDB through a scaled double, Spark through BigDecimal), whole units of the
+    last decimal place are a bigint, a bigint becomes a double exactly below 2^53, and one IEEE
+    division is the same everywhere.
+-#}
+{% macro decimal_to_double(decimal_expression, scale) -%}
+    (cast(cast({{ decimal_expression }} * {{ 10 ** scale }} as bigint) as double) / {{ 10 ** scale }}.0)
+{%- endmacro %}

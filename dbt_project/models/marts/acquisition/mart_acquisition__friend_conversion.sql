@@ -82,12 +82,8 @@ outcomes as (
             <= {{ dbt.dateadd('day', window_days, 'person_adds.added_at') }},
             false
         ) as is_converted,
-        -- a double divided, not a decimal: Spark would round a decimal quotient
-        cast(
-            {{ dbt.datediff('person_adds.added_at', 'first_purchases.first_paid_at', 'second') }}
-            as double
-        )
-        / 86400.0 as days_to_first_purchase
+        {{ dbt.datediff('person_adds.added_at', 'first_purchases.first_paid_at', 'second') }}
+            as seconds_to_first_purchase
     from person_adds
     left join first_purchases on person_adds.oneid = first_purchases.oneid
 
@@ -101,9 +97,10 @@ monthly as (
         count(*) as new_wecom_friends,
         sum(case when was_customer then 1 else 0 end) as existing_customers,
         sum(case when is_converted then 1 else 0 end) as converted_friends,
+        -- the median of whole seconds is exact on every engine; days are divided after
         percentile_cont(0.5) within group (
-            order by case when is_converted then days_to_first_purchase end
-        ) as median_days_to_first_purchase
+            order by case when is_converted then seconds_to_first_purchase end
+        ) as median_seconds_to_first_purchase
     from outcomes
     group by add_month, channel_code
 
@@ -122,7 +119,8 @@ final as (
         cast(
             cast(monthly.converted_friends as double) / monthly.new_wecom_friends as double
         ) as conversion_rate,
-        cast(monthly.median_days_to_first_purchase as double) as median_days_to_first_purchase
+        cast(monthly.median_seconds_to_first_purchase as double) / 86400.0
+            as median_days_to_first_purchase
     from monthly
     left join channel_codes on monthly.channel_code = channel_codes.channel_code
 

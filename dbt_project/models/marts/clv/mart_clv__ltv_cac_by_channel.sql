@@ -76,9 +76,12 @@ channel_ltv as (
         {{ decimal_mean(
             'case when customer_ltv.is_observable then customer_ltv.net_revenue_12m end'
         ) }} as mean_ltv_12m,
+        sum(case when customer_ltv.is_observable then customer_ltv.net_revenue_12m end)
+            as ltv_12m_total,
         count(scores.oneid) as scored_customers,
         -- averaged as decimals: a sum of doubles varies with the order threads add them in
-        {{ decimal_mean('cast(scores.predicted_clv as decimal(18, 6))') }} as mean_predicted_clv
+        {{ decimal_mean('cast(scores.predicted_clv as decimal(18, 6))') }} as mean_predicted_clv,
+        sum(cast(scores.predicted_clv as decimal(18, 6))) as predicted_clv_total
     from customer_ltv
     left join scores on customer_ltv.oneid = scores.oneid
     group by customer_ltv.channel_code
@@ -106,6 +109,11 @@ joined as (
         coalesce(channel_ltv.scored_customers, 0) as scored_customers,
         channel_ltv.mean_predicted_clv,
         channel_cac.spend_amount,
+        -- exact sums and counts, for ratios every engine computes to the same double
+        channel_ltv.ltv_12m_total,
+        channel_ltv.predicted_clv_total,
+        {{ decimal_to_double('nullif(channel_cac.spend_amount, 0)', 2) }}
+        / nullif(channel_cac.cac_new_customers, 0) as cac_unrounded,
         {{ decimal_ratio('channel_cac.spend_amount', 'nullif(channel_cac.cac_new_customers, 0)') }}
             as cac
     from channel_ltv
@@ -124,9 +132,16 @@ final as (
         cast(mean_predicted_clv as decimal(18, 2)) as mean_predicted_clv,
         cast(spend_amount as decimal(18, 2)) as spend_amount,
         cast(cac as decimal(18, 2)) as cac,
-        cast({{ decimal_ratio('mean_ltv_12m', 'nullif(cac, 0)') }} as double) as ltv_cac_ratio,
-        cast({{ decimal_ratio('mean_predicted_clv', 'nullif(cac, 0)') }} as double)
-            as predicted_clv_cac_ratio
+        cast(
+            ({{ decimal_to_double('ltv_12m_total', 2) }} / ltv_observable_customers)
+            / cac_unrounded
+            as double
+        ) as ltv_cac_ratio,
+        cast(
+            ({{ decimal_to_double('predicted_clv_total', 6) }} / scored_customers)
+            / cac_unrounded
+            as double
+        ) as predicted_clv_cac_ratio
     from joined
 
 )
