@@ -67,14 +67,16 @@ manifest: setup
 run: manifest
 	$(BIN)/siyu run
 
-test: manifest $(BI_READER_VENV)/.installed
+# the Spark venv too: the parity test builds the tests' small brand on Spark (docs/scale.md)
+test: manifest $(BI_READER_VENV)/.installed $(SPARK_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(LINT_SQL)
 	@# the tests' homes on tmpfs when there is one: Dagster's SQLite event log syncs every event,
 	@# about 30 s of disk waits per pipeline run; one worker per core, a shared brand in one worker
 	tmp=$$(mktemp -d /dev/shm/siyu-test.XXXXXX 2>/dev/null || mktemp -d); \
-		$(BIN)/pytest -n auto --dist loadgroup --durations=15 --basetemp=$$tmp; status=$$?; \
+		SIYU_RUN_SPARK=1 $(BIN)/pytest -n auto --dist loadgroup --durations=15 --basetemp=$$tmp; \
+		status=$$?; \
 		rm -rf $$tmp; exit $$status
 
 validate: manifest
