@@ -48,6 +48,8 @@ class Settings:
     demo_bad_row_rate: float = 0.0
     # SIYU_LAKE_PATH: where `siyu export-lake` writes the input tables as Parquet (docs/scale.md)
     lake_uri: str = ""
+    # SIYU_LAKE_EXPORT=true: the nightly job writes them there too, after landing and OneID
+    lake_export: bool = False
 
     @property
     def is_demo(self) -> bool:
@@ -78,7 +80,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         mall_api=_mall_api_settings(env),
         demo_bad_row_rate=float(env.get("SIYU_DEMO_BAD_ROW_RATE", "0")),
         lake_uri=env.get("SIYU_LAKE_PATH") or str(home / "lake"),
+        lake_export=_flag(env, "SIYU_LAKE_EXPORT"),
     )
+
+
+def _flag(env, name: str) -> bool:
+    value = env.get(name, "false").strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return value in ("true", "1")
 
 
 def _mall_api_settings(env) -> MallApiSettings:

@@ -7,6 +7,7 @@ from orchestration.defs.alerts import sensors as alerts
 from orchestration.defs.clv import scores as clv_scores
 from orchestration.defs.identity import oneid
 from orchestration.defs.ingestion import raw_tables
+from orchestration.defs.lake import input_tables as lake_tables
 from orchestration.defs.privacy import erasure, retention
 from orchestration.defs.publish import bi_database
 from orchestration.defs.quality import expectations
@@ -24,4 +25,5 @@ defs = dg.Definitions.merge(
     expectations.defs,
     erasure.defs,
     retention.defs,
+    lake_tables.defs,
 )

@@ -3,12 +3,14 @@
 import dagster as dg
 
 from ingestion.business_days import BUSINESS_TIME_ZONE
+from ingestion.settings import load_settings
 from orchestration.defs.ingestion.drop_sensor import new_source_files_sensor
+from orchestration.defs.lake.input_tables import nightly_selection
 from orchestration.progress import progress_logger
 
 nightly_job = dg.define_asset_job(
     name="nightly",
-    selection=dg.AssetSelection.all(),
+    selection=nightly_selection(load_settings().lake_export),
     description="Land every new file (and the last week of API days), resolve OneID, build "
     "staging, customers and marts.",
     # one process for all steps: a process per step costs ~1 s each on 2 cores

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+import pytest
 
+from ingestion.settings import load_settings
 from lake.compare import compare_builds
 from lake.export import export_to_lake
+from orchestration.definitions import defs
+from orchestration.defs.lake.input_tables import (
+    LAKE_INPUT_TABLES_KEY,
+    lake_input_tables,
+    nightly_selection,
+)
+from orchestration.defs.resources import WarehouseResource
 
 
 def _warehouse(path: Path, statements: list[str]) -> Path:
@@ -100,3 +110,45 @@ def test_compare_counts_the_rows_each_build_has_and_the_other_lacks(tmp_path):
     ) == (1, 1)
     assert not differences["v_orders"].identical
     assert all(d.identical for d in compare_builds(baseline, same, ("marts",)))
+
+
+def test_the_nightly_writes_the_lake_only_when_the_brand_asks_for_it():
+    graph = defs.resolve_asset_graph()
+    without_lake = nightly_selection(lake_export=False).resolve(graph)
+    with_lake = nightly_selection(lake_export=True).resolve(graph)
+    assert LAKE_INPUT_TABLES_KEY not in without_lake
+    assert with_lake - without_lake == {LAKE_INPUT_TABLES_KEY}
+    # the default job, built from this environment's settings (SIYU_LAKE_EXPORT unset)
+    nightly = defs.resolve_job_def("nightly").asset_layer.asset_graph
+    assert LAKE_INPUT_TABLES_KEY not in nightly.get_all_asset_keys()
+    with pytest.raises(ValueError, match="SIYU_LAKE_EXPORT"):
+        load_settings({"SIYU_LAKE_EXPORT": "yes"})
+
+
+def test_the_lake_asset_writes_every_input_table_with_counts_as_metadata(tmp_path, monkeypatch):
+    warehouse = _warehouse(
+        tmp_path / "siyu.duckdb",
+        [
+            "create schema raw",
+            "create schema clv",
+            "create table raw.tmall__orders as select range as order_id from range(3)",
+            "create table clv.customer_scores as select 'C1' as oneid, 0.5 as p_alive",
+        ],
+    )
+    lake = tmp_path / "lake"
+    monkeypatch.setenv("SIYU_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.setenv("SIYU_LAKE_PATH", str(lake))
+
+    result = dg.materialize(
+        [lake_input_tables], resources={"warehouse": WarehouseResource()}, raise_on_error=True
+    )
+
+    (materialisation,) = result.asset_materializations_for_node(lake_input_tables.op.name)
+    assert {name: value.value for name, value in materialisation.metadata.items()} == {
+        "tables": 2, "rows": 4, "raw_rows": 3, "identity_rows": 0, "clv_rows": 1,
+    }  # fmt: skip
+    with duckdb.connect() as conn:
+        orders = conn.execute(
+            f"select count(*) from read_parquet('{lake}/raw/tmall__orders/*.parquet')"
+        ).fetchone()[0]
+    assert orders == 3
