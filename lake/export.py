@@ -39,6 +39,15 @@ def lake_filesystem(lake_uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
     return pyarrow.fs.FileSystem.from_uri(lake_uri)
 
 
+def lake_holds_an_export(lake_uri: str) -> bool:
+    """Whether an export was ever written to the lake (a folder for one of its schemas)."""
+    filesystem, root = lake_filesystem(lake_uri)
+    folders = [f"{root.rstrip('/')}/{schema}" for schema in LAKE_SCHEMAS]
+    return any(
+        info.type == pyarrow.fs.FileType.Directory for info in filesystem.get_file_info(folders)
+    )
+
+
 def export_to_lake(
     warehouse_path: Path, lake_uri: str, schemas: tuple[str, ...] = LAKE_SCHEMAS
 ) -> list[ExportedTable]:

@@ -17,6 +17,7 @@ from ingestion.pseudonymise import load_key, normalise_phone
 from ingestion.settings import Settings
 from ingestion.warehouse import connect
 from ingestion.warehouse_lock import hold_warehouse
+from lake.export import export_to_lake, lake_holds_an_export
 from privacy.compact import compact_warehouse
 from privacy.erasure import ErasureRequest, erase_from_warehouse, occurrences, resolve_person
 from privacy.registry import ErasureRegistry, load_erasure_key, registry_path
@@ -42,6 +43,7 @@ class ErasureOutcome:
     warehouse_copies_wiped: int = 0
     bi_republished: bool = False
     bi_old_builds_deleted: int = 0
+    lake_tables_rewritten: int = 0
     dagster_rows_deleted: int = 0
     log_lines_removed: int = 0
     files_deleted: int = 0
@@ -114,6 +116,10 @@ def erase_person(
             published = republish(settings.home, warehouse, run_id)
             outcome.bi_republished = published.published
             outcome.bi_old_builds_deleted = published.old_builds_deleted
+            # the lake is one more copy of the raw tables: written again without the person
+            if lake_holds_an_export(settings.lake_uri):
+                exported = export_to_lake(warehouse, settings.lake_uri)
+                outcome.lake_tables_rewritten = len(exported)
         needles = values + _plain_request_values(request)
         scrubbed = scrub_home_files(_scrubbed_roots(settings), needles, _not_scrubbed(settings))
         outcome.dagster_rows_deleted = scrubbed.sqlite_rows_deleted

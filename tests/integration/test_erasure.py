@@ -149,6 +149,7 @@ def assert_no_trace(settings, needles: list[str]) -> None:
     assert rows_holding(publish / "siyu.duckdb", needles) == {}
     assert parquet_rows_holding(publish, needles) == {}
     assert not (publish / "previous").exists()
+    assert parquet_rows_holding(settings.home / "lake", needles) == {}
 
 
 def test_erasure_by_one_identifier_leaves_no_trace_even_after_a_rebuild(tmp_path, capsys):
@@ -164,6 +165,8 @@ def test_erasure_by_one_identifier_leaves_no_trace_even_after_a_rebuild(tmp_path
         assert len({n for n in needles if rows_holding(settings.warehouse_path, [n])}) >= 5
         assert files_holding(settings.home, needles), "the byte scan sees the warehouse file"
         assert rows_holding(settings.home / "publish" / "siyu.duckdb", needles)
+        assert siyu(["export-lake"]) == 0  # a lake copy, which the erasure has to rewrite
+        assert parquet_rows_holding(settings.home / "lake", needles)
 
         typed = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"  # normalised as landing does
         assert siyu(["erase", "--phone", typed]) == 0

@@ -10,7 +10,7 @@ import pytest
 
 from ingestion.settings import load_settings
 from lake.compare import compare_builds
-from lake.export import export_to_lake
+from lake.export import export_to_lake, lake_holds_an_export
 from orchestration.definitions import defs
 from orchestration.defs.lake.input_tables import (
     LAKE_INPUT_TABLES_KEY,
@@ -44,8 +44,11 @@ def test_export_writes_one_folder_per_input_table_that_duckdb_reads_back(tmp_pat
         ],
     )
     lake = tmp_path / "lake"
+    assert not lake_holds_an_export(str(lake))
 
     exported = export_to_lake(warehouse, str(lake))
+
+    assert lake_holds_an_export(str(lake))
 
     assert [(t.schema, t.table, t.rows) for t in exported] == [
         ("identity", "oneid_map", 1),
