@@ -3,12 +3,13 @@
     integer pairs (node_id, neighbour_id); the table built holds (node_id, component_id) for every
     node of an edge, component_id being the smallest node_id of its connected component.
 
-    Label propagation with pointer jumping, one create-table-as per round (Parquet tables on
-    Spark cannot be updated): each node takes the smallest label among itself and its neighbours,
-    then the label of the node its label names. Labels only fall and always name a node of the same
-    component, so a round that changes nothing leaves every component labelled by its smallest
-    node; the jump halves the distance labels still have to travel, so a chain of n nodes takes
-    about log2(n) rounds, not n. var('oneid_max_rounds') caps the rounds: hitting it is an error.
+    Label propagation with hooking and pointer jumping (the min-label scheme of Shiloach-Vishkin
+    style algorithms), one create-table-as per round (Parquet tables on Spark cannot be updated):
+    each node takes the smallest label among itself and its neighbours and hands it to the node
+    its label names, then takes the label of that node. Labels only fall and always name a node of
+    the same component, so a round that changes nothing leaves every component labelled by its
+    smallest node; hooking and jumping collapse label chains, so a chain of n nodes takes about
+    log2(n) rounds, not n. var('oneid_max_rounds') caps the rounds: hitting it is an error.
     The SQL that DuckDB and Spark spell differently sits in dispatched macros; the rest is
     portable as written.
 -#}
@@ -89,7 +90,12 @@
     group by node_id
 {%- endmacro %}
 
-{#- One round: propagate the smallest neighbouring label, then jump to the label's own label. -#}
+{#-
+    One round: each node takes the smallest label among its neighbours (propagation) and hands it
+    to the node its label names as well (hooking: without it the smallest label can only crawl
+    one edge per round back along a chain labelled the other way), then takes its label's label
+    (pointer jumping).
+-#}
 {% macro component_round_sql(edges, labels) -%}
     with neighbour_labels as (
         select
@@ -100,19 +106,33 @@
         group by edges.node_id
     ),
 
-    propagated as (
+    proposed as (
         select
             labels.node_id,
             least(labels.label, neighbour_labels.label) as label
         from {{ labels }} as labels
         inner join neighbour_labels on labels.node_id = neighbour_labels.node_id
+        union all
+        select
+            labels.label as node_id,
+            neighbour_labels.label
+        from {{ labels }} as labels
+        inner join neighbour_labels on labels.node_id = neighbour_labels.node_id
+    ),
+
+    hooked as (
+        select
+            node_id,
+            min(label) as label
+        from proposed
+        group by node_id
     )
 
     select
-        propagated.node_id,
-        least(propagated.label, label_of_label.label) as label
-    from propagated
-    inner join propagated as label_of_label on propagated.label = label_of_label.node_id
+        hooked.node_id,
+        least(hooked.label, label_of_label.label) as label
+    from hooked
+    inner join hooked as label_of_label on hooked.label = label_of_label.node_id
 {%- endmacro %}
 
 {#- How many nodes a round gave another label: 0 ends the loop. -#}
