@@ -13,6 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from lake.compare import compare_builds
@@ -28,9 +29,12 @@ pytestmark = [
 ]
 
 SPARK_DBT = Path(__file__).resolve().parents[2] / ".venv-spark" / "bin" / "dbt"
+# OneID on the engine (docs/scale.md): built on Spark too, and compared with the Python map
+ONEID_ON_ENGINE = ["--vars", "{oneid_on_engine: true}"]
+ENGINE_MODELS = "path:models/intermediate/identity/engine"
 
 
-def _spark_dbt(arguments: list[str], spark_home: Path, lake: Path) -> None:
+def _spark_dbt(arguments: list[str], spark_home: Path, lake: Path) -> str:
     completed = subprocess.run(
         [str(SPARK_DBT), *arguments, "--target", "spark", "--profiles-dir", ".",
          "--project-dir", ".", "--target-path", str(spark_home / "target"),
@@ -41,6 +45,7 @@ def _spark_dbt(arguments: list[str], spark_home: Path, lake: Path) -> None:
         text=True,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-6000:]
+    return completed.stdout
 
 
 def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
@@ -49,7 +54,8 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     lake = tmp_path / "lake"
     export_to_lake(warehouse, str(lake))
 
-    _spark_dbt(["run-operation", "register_lake_sources"], tmp_path, lake)
+    # with the engine path's sources too: identity.rejected_edges and identity.forced_edges
+    _spark_dbt(["run-operation", "register_lake_sources", *ONEID_ON_ENGINE], tmp_path, lake)
     # seed and run, not build: this brand is too small to fit CLV for everyone (null p_alive fails
     # a source test on either engine); `make spark-build` runs the data tests on the demo brand
     _spark_dbt(["seed"], tmp_path, lake)
@@ -58,3 +64,20 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     differences = compare_builds(warehouse, tmp_path / "spark" / "warehouse")
     assert len(differences) > 60
     assert [d for d in differences if not d.identical] == []
+
+    engine_run = _spark_dbt(["run", "--select", ENGINE_MODELS, *ONEID_ON_ENGINE], tmp_path, lake)
+    assert "labels settled after" in engine_run
+    resolved = (
+        tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_identity__identifiers_resolved"
+    )
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{warehouse}' as duckdb_build (read_only)")
+        identifiers, on_spark, same_oneid = conn.execute(
+            f"""select count(*), count(spark.oneid),
+                   count(*) filter (where spark.oneid = python.oneid)
+            from duckdb_build.identity.oneid_map as python
+            full join read_parquet('{resolved}/*.parquet') as spark
+                using (identifier_type, identifier_value)"""
+        ).fetchone()
+    assert identifiers > 100
+    assert on_spark == same_oneid == identifiers

@@ -1,0 +1,243 @@
+"""OneID on the engine (dbt, var oneid_on_engine) gives the Python path's OneIDs on the same input.
+
+The engine models are built with real dbt on a copy of a warehouse: the small brand's, after its
+nightly run (a first resolution, so every id is minted from its anchor), and that brand again
+with a forced merge and a forced split resolved by the Python step from scratch; then a
+hand-built graph whose long chain needs many rounds. Counts only, never identifier values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from identity.resolve import resolve_oneids
+from identity.rules import DEFAULT_RULES_PATH, rules_from_dict
+from orchestration.defs.resources import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.integration
+
+ENGINE_MODELS = "path:models/intermediate/identity/engine"
+ENGINE_MAP = "intermediate.int_identity__identifiers_resolved"
+ROUNDS_LOGGED = re.compile(r"labels settled after (\d+) rounds")
+# the hand-built chain: long enough that propagation without pointer jumping would need 1,000
+CHAIN_LENGTH = 1000
+
+
+def build_engine_models(warehouse: Path, work: Path, **dbt_vars) -> subprocess.CompletedProcess:
+    """`dbt build` of the engine models alone, on `warehouse`, with oneid_on_engine on."""
+    settings = {"oneid_on_engine": True, **dbt_vars}
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [str(dbt), "build", "--select", ENGINE_MODELS, "--vars", repr(settings),
+         "--profiles-dir", ".", "--project-dir", ".", "--target-path", str(work / "target"),
+         "--log-path", str(work)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "SIYU_WAREHOUSE_PATH": str(warehouse)},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+
+
+def rounds_of(completed: subprocess.CompletedProcess) -> int:
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    (rounds,) = ROUNDS_LOGGED.findall(completed.stdout)
+    return int(rounds)
+
+
+def compare_with_python_map(warehouse: Path) -> dict[str, int]:
+    """Identifiers in either map, in both, and with the same OneID in both."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        figures = conn.execute(
+            f"""select count(*),
+                       count(engine.oneid),
+                       count(python.oneid),
+                       count(*) filter (where engine.oneid = python.oneid)
+            from {ENGINE_MAP} as engine
+            full join identity.oneid_map as python using (identifier_type, identifier_value)"""
+        ).fetchone()
+    return dict(zip(("identifiers", "in_engine", "in_python", "same_oneid"), figures, strict=True))
+
+
+def first_resolution(warehouse: Path) -> bool:
+    """Python minted every id of the map from its anchor: no change logged, none retired."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        changes, retired, active, mapped = conn.execute(
+            """select (select count(*) from identity.oneid_changes),
+                      (select count(*) from identity.oneids where retired_at is not null),
+                      (select count(*) from identity.oneids),
+                      (select count(distinct oneid) from identity.oneid_map)"""
+        ).fetchone()
+    return changes == 0 and retired == 0 and active == mapped
+
+
+def test_the_small_brand_gets_the_python_oneids(small_brand, tmp_path):
+    warehouse = tmp_path / "siyu.duckdb"
+    shutil.copyfile(small_brand.settings.warehouse_path, warehouse)
+    assert first_resolution(warehouse)
+
+    rounds = rounds_of(build_engine_models(warehouse, tmp_path))
+
+    figures = compare_with_python_map(warehouse)
+    assert figures["identifiers"] > 100
+    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
+    assert figures["same_oneid"] == figures["identifiers"]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (largest,) = conn.execute(
+            f"select max(size) from (select count(*) as size from {ENGINE_MAP} group by oneid)"
+        ).fetchone()
+    assert largest > 2  # OneIDs join several identifiers: the partition is not trivial
+    assert 2 <= rounds <= 10
+
+
+def test_forced_merges_and_splits_reach_the_engine(small_brand, tmp_path):
+    """The Python step resolves the brand again from scratch with a forced merge of two customers
+    and a forced split of a third's identifier; the engine reads its rejected and forced edges."""
+    warehouse = tmp_path / "siyu.duckdb"
+    shutil.copyfile(small_brand.settings.warehouse_path, warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        # three multi-identifier customers, each named by its smallest identifier
+        picked = conn.execute(
+            """select min(identifier_type || ':' || identifier_value)
+            from identity.oneid_map
+            where identifier_type <> 'phone_hash'
+            group by oneid having count(*) > 1
+            order by 1 limit 3"""
+        ).fetchall()
+        assert len(picked) == 3
+        (merge_a,), (merge_b,), (split_off,) = picked
+        raw_rules = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+        raw_rules["force_merge"] = [{"a": merge_a, "b": merge_b, "reason": "test merge"}]
+        raw_rules["force_split"] = [{"a": split_off, "reason": "test split"}]
+        conn.execute("drop table identity.oneid_map")  # a first resolution: ids from anchors
+        conn.execute("delete from identity.oneids")
+        summary = resolve_oneids(conn, small_brand.key(), rules=rules_from_dict(raw_rules))
+        assert summary.overrides_unmatched == 0
+        assert summary.rejected_by_rule.get("force_split", 0) >= 1
+        forced = conn.execute("select count(*) from identity.forced_edges").fetchone()[0]
+        assert forced == 1
+
+    rounds_of(build_engine_models(warehouse, tmp_path))
+
+    figures = compare_with_python_map(warehouse)
+    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
+    assert figures["same_oneid"] == figures["identifiers"]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        merged, split_alone = conn.execute(
+            f"""select count(distinct oneid) filter (
+                           where identifier_type || ':' || identifier_value in ($a, $b)),
+                       count(*) filter (where oneid = (
+                           select oneid from {ENGINE_MAP}
+                           where identifier_type || ':' || identifier_value = $split))
+            from {ENGINE_MAP}""",
+            {"a": merge_a, "b": merge_b, "split": split_off},
+        ).fetchone()
+    assert merged == 1
+    assert split_alone == 1
+
+
+def hand_built_graph(warehouse: Path) -> dict[str, str]:
+    """A chain of CHAIN_LENGTH unionids cut in three by two rejected edges, its two ends joined
+    by a forced edge; a star of cards around a phone; lone identifiers. Returns the expected
+    OneID of every `type:value`, from union-find over the same accepted edges."""
+    chain = [("unionid", f"u{position:05d}") for position in range(CHAIN_LENGTH)]
+    star_centre, star = ("phone_hash", "p-centre"), [("pos_member_card", f"c{n}") for n in range(5)]
+    loners = [("douyin_open_id", f"d{n}") for n in range(7)]
+    identifiers = [*chain, star_centre, *star, *loners]
+    edges = list(itertools.pairwise(chain)) + [(star_centre, card) for card in star]
+    rejected = [(chain[299], chain[300]), (chain[699], chain[700])]
+    forced = [(chain[0], chain[-1])]
+
+    parent = {node: node for node in identifiers}
+
+    def root(node):
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    accepted = [edge for edge in edges if edge not in rejected] + forced
+    for left, right in accepted:
+        parent[max(root(left), root(right))] = min(root(left), root(right))
+    members: dict[tuple, list[tuple]] = {}
+    for node in identifiers:
+        members.setdefault(root(node), []).append(node)
+    expected = {}
+    for group in members.values():
+        anchor = min(f"{kind}:{value}" for kind, value in group)
+        oneid = "C" + hashlib.md5(anchor.encode()).hexdigest()[:20]
+        expected.update({f"{kind}:{value}": oneid for kind, value in group})
+
+    def canonical(edge):
+        return tuple(x for node in sorted(edge) for x in node)
+
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("create schema intermediate")
+        conn.execute("create schema identity")
+        # in chain order, so the node ids DuckDB numbers them with rise along the chain: the
+        # smallest label starts at one end and has the whole chain to travel
+        conn.execute(
+            "create table intermediate.int_identity__identifiers "
+            "(identifier_type varchar, identifier_value varchar)"
+        )
+        conn.executemany(
+            "insert into intermediate.int_identity__identifiers values (?, ?)", identifiers
+        )
+        edge_columns = (
+            "left_type varchar, left_value varchar, right_type varchar, right_value varchar"
+        )
+        for table in ("intermediate.int_identity__edges", "identity.forced_edges"):
+            conn.execute(f"create table {table} ({edge_columns})")
+        conn.execute(f"create table identity.rejected_edges ({edge_columns}, rule varchar)")
+        conn.executemany(
+            "insert into intermediate.int_identity__edges values (?, ?, ?, ?)",
+            [canonical(edge) for edge in edges],
+        )
+        conn.executemany(
+            "insert into identity.rejected_edges values (?, ?, ?, ?, 'force_split')",
+            [canonical(edge) for edge in rejected],
+        )
+        conn.executemany(
+            "insert into identity.forced_edges values (?, ?, ?, ?)",
+            [canonical(edge) for edge in forced],
+        )
+    return expected
+
+
+def test_a_long_chain_settles_by_pointer_jumping(tmp_path):
+    warehouse = tmp_path / "graph.duckdb"
+    expected = hand_built_graph(warehouse)
+    assert len(set(expected.values())) == 2 + 1 + 7  # two chain parts, the star, the loners
+
+    rounds = rounds_of(build_engine_models(warehouse, tmp_path))
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        resolved = dict(
+            conn.execute(
+                f"select identifier_type || ':' || identifier_value, oneid from {ENGINE_MAP}"
+            ).fetchall()
+        )
+        leftovers = conn.execute(
+            "select count(*) from duckdb_tables() "
+            "where starts_with(table_name, 'int_identity__components_labelled__')"
+        ).fetchone()[0]
+    assert len(resolved) == len(expected)
+    assert sum(resolved[ref] == oneid for ref, oneid in expected.items()) == len(expected)
+    assert leftovers == 0  # the work tables of the rounds are dropped
+    # propagation alone would take ~400 rounds on the longest part (400 unionids joined end to
+    # end); jumping halves the distance each round
+    assert 5 <= rounds <= 2 * CHAIN_LENGTH.bit_length() + 4
+
+    # one round short of what the graph needs is an error, not a wrong partition
+    capped = build_engine_models(warehouse, tmp_path / "capped", oneid_max_rounds=rounds - 1)
+    assert capped.returncode != 0
+    assert f"labels still changed after {rounds - 1} rounds" in capped.stdout
