@@ -12,6 +12,18 @@ components as (
 
 ),
 
+carried_over as (
+
+    select * from {{ ref('int_identity__components_carried_over') }}
+
+),
+
+minted as (
+
+    select * from {{ ref('int_identity__components_minted') }}
+
+),
+
 -- an identifier without an accepted edge is a component of its own
 clustered as (
 
@@ -24,25 +36,15 @@ clustered as (
 
 ),
 
--- the anchor names the component whatever the node numbering: its smallest `type:value`
-anchors as (
-
-    select
-        component_id,
-        min(identifier_type || ':' || identifier_value) as anchor
-    from clustered
-    group by component_id
-
-),
-
 final as (
 
     select
         clustered.identifier_type,
         clustered.identifier_value,
-        'C' || substr(md5(anchors.anchor), 1, 20) as oneid
+        coalesce(carried_over.kept_oneid, minted.oneid) as oneid
     from clustered
-    inner join anchors on clustered.component_id = anchors.component_id
+    inner join carried_over on clustered.component_id = carried_over.component_id
+    left join minted on clustered.component_id = minted.component_id
 
 )
 
