@@ -2,8 +2,11 @@
 
 The engine models are built with real dbt on a copy of a warehouse: the small brand's, after its
 nightly run (a first resolution, so every id is minted from its anchor), and that brand again
-with a forced merge and a forced split resolved by the Python step from scratch; then a
-hand-built graph whose long chain needs many rounds. Counts only, never identifier values.
+with a forced merge and a forced split resolved by the Python step from scratch; the brand
+resolved a second time with a merge and a split, and with new clusters whose ids the registry
+already holds, where the engine carries the earlier ids over from a copy of the map and registry
+taken before Python re-resolves (var oneid_previous_schema); then a hand-built graph whose long
+chain needs many rounds. Counts only, never identifier values.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ pytestmark = pytest.mark.integration
 
 ENGINE_MODELS = "path:models/intermediate/identity/engine"
 ENGINE_MAP = "intermediate.int_identity__identifiers_resolved"
+# where the tests copy the map and registry before the Python step writes tonight's
+PREVIOUS_SCHEMA = "identity_before"
 ROUNDS_LOGGED = re.compile(r"labels settled after (\d+) rounds")
 # the hand-built chain: long enough that propagation without pointer jumping would need 1,000
 CHAIN_LENGTH = 1000
@@ -144,6 +149,145 @@ def test_forced_merges_and_splits_reach_the_engine(small_brand, tmp_path):
         ).fetchone()
     assert merged == 1
     assert split_alone == 1
+
+
+def keep_previous_state(conn: duckdb.DuckDBPyConnection) -> None:
+    """The map and registry as they are now, for the engine, before Python writes tonight's."""
+    conn.execute(f"create schema {PREVIOUS_SCHEMA}")
+    for table in ("oneid_map", "oneids"):
+        conn.execute(f"create table {PREVIOUS_SCHEMA}.{table} as from identity.{table}")
+
+
+def customers_by_anchor(
+    conn: duckdb.DuckDBPyConnection, count: int, *, pairs_only: bool = False
+) -> list[str]:
+    """The smallest identifiers of the first `count` multi-identifier customers of the map;
+    with pairs_only, customers of exactly two identifiers, no phone among them."""
+    picked = conn.execute(
+        """select min(identifier_type || ':' || identifier_value)
+        from identity.oneid_map
+        group by oneid
+        having count(*) filter (where identifier_type <> 'phone_hash') > 1
+           and (not $pairs_only or count(*) filter (where identifier_type <> 'phone_hash') = 2
+                and count(*) = 2)
+        order by 1 limit $count""",
+        {"count": count, "pairs_only": pairs_only},
+    ).fetchall()
+    assert len(picked) == count
+    return [anchor for (anchor,) in picked]
+
+
+def tied_previous_ids(conn: duckdb.DuckDBPyConnection) -> int:
+    """Previous ids whose identifiers Python's new map splits evenly among its largest parts."""
+    (tied,) = conn.execute(
+        f"""with carried as (
+                select previous.oneid as previous_oneid, count(*) as carried
+                from {PREVIOUS_SCHEMA}.oneid_map as previous
+                join identity.oneid_map as current using (identifier_type, identifier_value)
+                group by previous.oneid, current.oneid
+            ),
+            largest as (
+                select previous_oneid from carried
+                qualify carried = max(carried) over (partition by previous_oneid)
+            )
+            select count(*) from (
+                select previous_oneid from largest group by previous_oneid having count(*) > 1
+            )"""
+    ).fetchone()
+    return tied
+
+
+def test_a_second_resolution_carries_the_ids_over_like_python(small_brand, tmp_path):
+    """The brand's first map is the previous one; Python resolves again with two customers merged
+    and one of two identifiers split from the other, an even split whose id stays with the part
+    holding the smaller identifier; the engine carries the same ids over."""
+    warehouse = tmp_path / "siyu.duckdb"
+    shutil.copyfile(small_brand.settings.warehouse_path, warehouse)
+    assert first_resolution(warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        merge_a, merge_b = customers_by_anchor(conn, 2)
+        (split_off,) = customers_by_anchor(conn, 1, pairs_only=True)
+        assert split_off not in (merge_a, merge_b)
+        raw_rules = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+        raw_rules["force_merge"] = [{"a": merge_a, "b": merge_b, "reason": "test merge"}]
+        raw_rules["force_split"] = [{"a": split_off, "reason": "test split"}]
+        keep_previous_state(conn)
+        summary = resolve_oneids(conn, small_brand.key(), rules=rules_from_dict(raw_rules))
+        assert summary.overrides_unmatched == 0
+        # the scenario holds a merge (an id retired into an older one) and a split
+        merges, splits, retired = conn.execute(
+            """select count(distinct old_oneid) filter (where change_type = 'merge'),
+                      count(distinct old_oneid) filter (where change_type = 'split'),
+                      (select count(*) from identity.oneids where retired_at is not null)
+            from identity.oneid_changes"""
+        ).fetchone()
+        assert (summary.merged_ids, summary.split_ids) == (merges, splits)
+        assert merges >= 1 and splits >= 1 and retired == merges
+        assert tied_previous_ids(conn) >= 1
+
+    rounds_of(build_engine_models(warehouse, tmp_path, oneid_previous_schema=PREVIOUS_SCHEMA))
+
+    figures = compare_with_python_map(warehouse)
+    assert figures["identifiers"] > 100
+    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
+    assert figures["same_oneid"] == figures["identifiers"]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        kept, moved = conn.execute(
+            f"""select count(*) filter (where engine.oneid = previous.oneid),
+                       count(*) filter (where engine.oneid <> previous.oneid)
+            from {ENGINE_MAP} as engine
+            join {PREVIOUS_SCHEMA}.oneid_map as previous
+                using (identifier_type, identifier_value)"""
+        ).fetchone()
+    # most identifiers keep their id; the merged and split ones do not
+    assert kept > 100 and moved >= 2
+
+
+def test_a_new_cluster_whose_id_was_handed_out_before_is_salted_like_python(small_brand, tmp_path):
+    """One customer is dropped from the previous map, so it is a new cluster tonight, and the
+    registry already holds its unsalted id and its first salted one: Python and the engine both
+    mint it from the second salt, `anchor#2`."""
+    warehouse = tmp_path / "siyu.duckdb"
+    shutil.copyfile(small_brand.settings.warehouse_path, warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        (anchor,) = customers_by_anchor(conn, 1)
+        taken = ["C" + hashlib.md5(salted.encode()).hexdigest()[:20] for salted in
+                 (anchor, f"{anchor}#1")]  # fmt: skip
+        (dropped,) = conn.execute(
+            """delete from identity.oneid_map where oneid = (
+                select oneid from identity.oneid_map
+                where identifier_type || ':' || identifier_value = $anchor)""",
+            {"anchor": anchor},
+        ).fetchone()
+        assert dropped > 1
+        conn.execute(
+            "delete from identity.oneids where oneid = $oneid", {"oneid": taken[0]}
+        )  # then handed out and retired long ago, with the first salted id
+        conn.executemany(
+            """insert into identity.oneids
+            values (?, timestamp '2020-01-01', 'long-ago', timestamp '2020-02-01', 'long-ago')""",
+            [(oneid,) for oneid in taken],
+        )
+        keep_previous_state(conn)
+        summary = resolve_oneids(conn, small_brand.key())
+        assert summary.new_ids == 1
+        (python_oneid,) = conn.execute(
+            """select oneid from identity.oneid_map
+            where identifier_type || ':' || identifier_value = $anchor""",
+            {"anchor": anchor},
+        ).fetchone()
+    assert python_oneid == "C" + hashlib.md5(f"{anchor}#2".encode()).hexdigest()[:20]
+
+    rounds_of(build_engine_models(warehouse, tmp_path, oneid_previous_schema=PREVIOUS_SCHEMA))
+
+    figures = compare_with_python_map(warehouse)
+    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
+    assert figures["same_oneid"] == figures["identifiers"]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (salted_members,) = conn.execute(
+            f"select count(*) from {ENGINE_MAP} where oneid = $oneid", {"oneid": python_oneid}
+        ).fetchone()
+    assert salted_members == dropped
 
 
 def hand_built_graph(warehouse: Path) -> dict[str, str]:
