@@ -35,50 +35,49 @@ named_0 as (
 ),
 
 {% for salt_round in range(salt_rounds) %}
+    {%- set salted_anchor = "named.anchor" ~ (" || '#" ~ salt_round ~ "'" if salt_round else "") %}
 
-proposed_{{ salt_round }} as (
+    proposed_{{ salt_round }} as (
 
-    select
-        named.component_id,
-        named.anchor,
-        named.oneid,
-        case
-            when named.oneid is null
-                then 'C' || substr(md5(
-                    {{ "named.anchor" if salt_round == 0 else "named.anchor || '#" ~ salt_round ~ "'" }}
-                ), 1, 20)
-        end as proposal
-    from named_{{ salt_round }} as named
+        select
+            named.component_id,
+            named.anchor,
+            named.oneid,
+            case
+                when named.oneid is null
+                    then 'C' || substr(md5({{ salted_anchor }}), 1, 20)
+            end as proposal
+        from named_{{ salt_round }} as named
 
-),
+    ),
 
--- an id handed out before, or proposed or held twice in this run, is tried again with a salt
-checked_{{ salt_round }} as (
+    -- an id handed out before, or proposed or held twice in this run, is tried again with a salt
+    checked_{{ salt_round }} as (
 
-    select
-        proposed.component_id,
-        proposed.anchor,
-        proposed.oneid,
-        proposed.proposal,
-        registered_ids.oneid is not null as registered_before,
-        count(*) over (partition by coalesce(proposed.oneid, proposed.proposal)) as holders
-    from proposed_{{ salt_round }} as proposed
-    left join registered_ids on proposed.proposal = registered_ids.oneid
+        select
+            proposed.component_id,
+            proposed.anchor,
+            proposed.oneid,
+            proposed.proposal,
+            registered_ids.oneid is not null as registered_before,
+            count(*) over (partition by coalesce(proposed.oneid, proposed.proposal)) as holders
+        from proposed_{{ salt_round }} as proposed
+        left join registered_ids on proposed.proposal = registered_ids.oneid
 
-),
+    ),
 
-named_{{ salt_round + 1 }} as (
+    named_{{ salt_round + 1 }} as (
 
-    select
-        component_id,
-        anchor,
-        case
-            when oneid is null and not registered_before and holders = 1 then proposal
-            else oneid
-        end as oneid
-    from checked_{{ salt_round }}
+        select
+            component_id,
+            anchor,
+            case
+                when oneid is null and not registered_before and holders = 1 then proposal
+                else oneid
+            end as oneid
+        from checked_{{ salt_round }}
 
-),
+    ),
 
 {% endfor %}
 
