@@ -10,6 +10,7 @@ that venv and Java 17, and adds about 3 minutes of Spark on top of the brand's D
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,8 +18,12 @@ import duckdb
 import pytest
 
 from lake.compare import compare_builds
-from lake.export import export_to_lake
+from lake.export import LAKE_SCHEMAS, export_to_lake
 from orchestration.defs.resources import DBT_PROJECT_DIR
+from tests.integration.test_oneid_on_engine import (
+    PREVIOUS_SCHEMA,
+    resolve_again_with_a_merge_and_an_even_split,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,6 +36,12 @@ pytestmark = [
 SPARK_DBT = Path(__file__).resolve().parents[2] / ".venv-spark" / "bin" / "dbt"
 # OneID on the engine (docs/scale.md): built on Spark too, and compared with the Python map
 ONEID_ON_ENGINE = ["--vars", "{oneid_on_engine: true}"]
+# and a second resolution, carried over from the map and registry before it (in the lake too)
+CARRY_OVER = [
+    "--vars",
+    f"{{oneid_on_engine: true, oneid_previous_schema: {PREVIOUS_SCHEMA},"
+    f" lake_schemas: [{', '.join((*LAKE_SCHEMAS, PREVIOUS_SCHEMA))}]}}",
+]
 ENGINE_MODELS = "path:models/intermediate/identity/engine"
 
 
@@ -70,14 +81,33 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     resolved = (
         tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_identity__identifiers_resolved"
     )
+    identifiers, on_spark, same_oneid = compare_with_python_map(warehouse, resolved)
+    assert identifiers > 100
+    assert on_spark == same_oneid == identifiers
+
+    # Python resolves a copy again (a merge, an even split); its lake holds the map before that
+    second = tmp_path / "second" / "siyu.duckdb"
+    second.parent.mkdir()
+    shutil.copyfile(warehouse, second)
+    scenario = resolve_again_with_a_merge_and_an_even_split(second, small_brand.key())
+    assert scenario["merges"] >= 1 and scenario["splits"] >= 1 and scenario["even_splits"] >= 1
+    second_lake = tmp_path / "second" / "lake"
+    export_to_lake(second, str(second_lake), (*LAKE_SCHEMAS, PREVIOUS_SCHEMA))
+    _spark_dbt(["run-operation", "register_lake_sources", *CARRY_OVER], tmp_path, second_lake)
+    _spark_dbt(["run", "--select", ENGINE_MODELS, *CARRY_OVER], tmp_path, second_lake)
+    identifiers, on_spark, same_oneid = compare_with_python_map(second, resolved)
+    assert identifiers > 100
+    assert on_spark == same_oneid == identifiers
+
+
+def compare_with_python_map(warehouse: Path, resolved: Path) -> tuple[int, int, int]:
+    """Identifiers in either map, in Spark's, and with the same OneID in both."""
     with duckdb.connect() as conn:
         conn.execute(f"attach '{warehouse}' as duckdb_build (read_only)")
-        identifiers, on_spark, same_oneid = conn.execute(
+        return conn.execute(
             f"""select count(*), count(spark.oneid),
                    count(*) filter (where spark.oneid = python.oneid)
             from duckdb_build.identity.oneid_map as python
             full join read_parquet('{resolved}/*.parquet') as spark
                 using (identifier_type, identifier_value)"""
         ).fetchone()
-    assert identifiers > 100
-    assert on_spark == same_oneid == identifiers
