@@ -247,6 +247,23 @@ def test_a_second_resolution_carries_the_ids_over_like_python(small_brand, tmp_p
         ).fetchone()
     # most identifiers keep their id; the merged and split ones do not
     assert kept > 100 and moved >= 2
+    # and ids minted afresh from every anchor, the first-run rule, would not be Python's
+    assert first_run_ids_differing(warehouse) >= 1
+
+
+def first_run_ids_differing(warehouse: Path) -> int:
+    """Identifiers whose engine OneID is not the one minted from its component's anchor."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (differing,) = conn.execute(
+            f"""select count(*)
+            from intermediate.int_identity__identifiers_numbered as nodes
+            left join intermediate.int_identity__components_labelled as labels using (node_id)
+            join intermediate.int_identity__components_carried_over as components
+                on components.component_id = coalesce(labels.component_id, nodes.node_id)
+            join {ENGINE_MAP} as engine using (identifier_type, identifier_value)
+            where engine.oneid <> 'C' || substr(md5(components.anchor), 1, 20)"""
+        ).fetchone()
+    return differing
 
 
 def test_a_new_cluster_whose_id_was_handed_out_before_is_salted_like_python(small_brand, tmp_path):
