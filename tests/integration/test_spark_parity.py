@@ -2,7 +2,9 @@
 
 The small brand's landed warehouse is exported to a lake, the dbt project is built on a local
 SparkSession (the `spark` target, `make spark-setup`) and every staging, intermediate and mart
-table is compared with DuckDB's, EXCEPT ALL both ways (lake.compare). `make test` runs it (it
+table is compared with DuckDB's, EXCEPT ALL both ways (lake.compare). The OneID engine models
+then give Python's map, on the first resolution and on a second one carried over from the map
+and registry before it (test_oneid_on_engine's scenario). `make test` runs it (it
 installs the Spark venv first); a bare `pytest` skips it unless SIYU_RUN_SPARK=1, as it needs
 that venv and Java 17, and adds about 3 minutes of Spark on top of the brand's DuckDB run.
 """
