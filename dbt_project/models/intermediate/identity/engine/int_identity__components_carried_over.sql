@@ -2,18 +2,6 @@
 
 with
 
-identifiers as (
-
-    select * from {{ ref('int_identity__identifiers_numbered') }}
-
-),
-
-components as (
-
-    select * from {{ ref('int_identity__components_labelled') }}
-
-),
-
 previous_map as (
 
     select * from {{ previous_identity_relation('oneid_map') }}
@@ -26,15 +14,9 @@ registered as (
 
 ),
 
--- an identifier without an accepted edge is a component of its own
 clustered as (
 
-    select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        coalesce(components.component_id, identifiers.node_id) as component_id
-    from identifiers
-    left join components on identifiers.node_id = components.node_id
+    {{ component_of_each_identifier() }}
 
 ),
 

@@ -1,17 +1,5 @@
 with
 
-identifiers as (
-
-    select * from {{ ref('int_identity__identifiers_numbered') }}
-
-),
-
-components as (
-
-    select * from {{ ref('int_identity__components_labelled') }}
-
-),
-
 carried_over as (
 
     select * from {{ ref('int_identity__components_carried_over') }}
@@ -24,15 +12,9 @@ minted as (
 
 ),
 
--- an identifier without an accepted edge is a component of its own
 clustered as (
 
-    select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        coalesce(components.component_id, identifiers.node_id) as component_id
-    from identifiers
-    left join components on identifiers.node_id = components.node_id
+    {{ component_of_each_identifier() }}
 
 ),
 
