@@ -30,6 +30,9 @@ def pytest_collection_modifyitems(items):
     def group_of(item) -> str | None:
         if "integration" not in item.path.parts:
             return None
+        # a test as long as a brand's whole group runs beside it: its worker builds the brand too
+        if item.get_closest_marker("own_worker"):
+            return item.module.__name__
         shared = [brand for brand in SHARED_BRANDS if brand in item.fixturenames]
         return shared[0] if shared else item.module.__name__
 
@@ -37,7 +40,12 @@ def pytest_collection_modifyitems(items):
         group = group_of(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: group_of(item) not in SHARED_BRANDS)
+    # the shared brands and the tests with a worker of their own first, being the longest
+    items.sort(
+        key=lambda item: (
+            not (group_of(item) in SHARED_BRANDS or item.get_closest_marker("own_worker"))
+        )
+    )
 
 
 # the mart tests' history: a whole outbound campaign (calls on days 60-62, then 30 days of

@@ -29,6 +29,8 @@ from tests.integration.test_oneid_on_engine import (
 
 pytestmark = [
     pytest.mark.integration,
+    # 3-7 minutes of Spark: beside the small brand's other tests, not after them
+    pytest.mark.own_worker,
     pytest.mark.skipif(
         os.environ.get("SIYU_RUN_SPARK") != "1",
         reason="needs `make spark-setup` and Java 17: `make test` sets SIYU_RUN_SPARK=1",
@@ -67,19 +69,23 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     lake = tmp_path / "lake"
     export_to_lake(warehouse, str(lake))
 
-    # with the engine path's sources too: identity.rejected_edges and identity.forced_edges
+    # with the engine path's sources too: identity.rejected_edges and identity.forced_edges; the
+    # same vars in every call, so dbt parses the project once (each call also starts a JVM)
     _spark_dbt(["run-operation", "register_lake_sources", *ONEID_ON_ENGINE], tmp_path, lake)
-    # seed and run, not build: this brand is too small to fit CLV for everyone (null p_alive fails
-    # a source test on either engine); `make spark-build` runs the data tests on the demo brand
-    _spark_dbt(["seed"], tmp_path, lake)
-    _spark_dbt(["run"], tmp_path, lake)
+    # seeds and models, no data tests: this brand is too small to fit CLV for everyone (null
+    # p_alive fails a source test on either engine); `make spark-build` tests the demo brand
+    engine_run = _spark_dbt(
+        ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+         *ONEID_ON_ENGINE],
+        tmp_path,
+        lake,
+    )  # fmt: skip
+    assert "labels settled after" in engine_run
 
     differences = compare_builds(warehouse, tmp_path / "spark" / "warehouse")
     assert len(differences) > 60
     assert [d for d in differences if not d.identical] == []
 
-    engine_run = _spark_dbt(["run", "--select", ENGINE_MODELS, *ONEID_ON_ENGINE], tmp_path, lake)
-    assert "labels settled after" in engine_run
     resolved = (
         tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_identity__identifiers_resolved"
     )
