@@ -6,7 +6,7 @@ table is compared with DuckDB's, EXCEPT ALL both ways (lake.compare). The OneID 
 then give Python's map, on the first resolution and on a second one carried over from the map
 and registry before it (test_oneid_on_engine's scenario). `make test` runs it (it
 installs the Spark venv first); a bare `pytest` skips it unless SIYU_RUN_SPARK=1, as it needs
-that venv and Java 17, and adds about 3 minutes of Spark on top of the brand's DuckDB run.
+that venv and Java 17, and adds 3.5 minutes of Spark (alone; 5 in CI) to the brand's DuckDB run.
 """
 
 from __future__ import annotations
