@@ -16,22 +16,6 @@
 {%- endmacro %}
 
 {#-
-    numerator ÷ denominator of decimals as DuckDB computes it: as doubles. Spark divides decimals
-    as decimals rounded to 6 places (0.146667 for 0.14666…).
--#}
-{% macro decimal_ratio(numerator, denominator) -%}
-    {{ return(adapter.dispatch('decimal_ratio', 'siyu')(numerator, denominator)) }}
-{%- endmacro %}
-
-{% macro default__decimal_ratio(numerator, denominator) -%}
-    {{ numerator }} / {{ denominator }}
-{%- endmacro %}
-
-{% macro spark__decimal_ratio(numerator, denominator) -%}
-    cast({{ numerator }} as double) / cast({{ denominator }} as double)
-{%- endmacro %}
-
-{#-
     An exact decimal as a double that every engine computes alike: decimal-to-double casts round
     differently (DuckDB through a scaled double, Spark through BigDecimal), whole units of the
     last decimal place are a bigint, a bigint becomes a double exactly below 2^53, and one IEEE

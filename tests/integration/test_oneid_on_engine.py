@@ -60,15 +60,16 @@ def rounds_of(completed: subprocess.CompletedProcess) -> int:
     return int(rounds)
 
 
-def compare_with_python_map(warehouse: Path) -> dict[str, int]:
-    """Identifiers in either map, in both, and with the same OneID in both."""
+def compare_with_python_map(warehouse: Path, engine_map: str = ENGINE_MAP) -> dict[str, int]:
+    """Identifiers in either map, in each, and with the same OneID in both; `engine_map` is the
+    engine's table in the warehouse, or a `read_parquet(...)` of Spark's."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         figures = conn.execute(
             f"""select count(*),
                        count(engine.oneid),
                        count(python.oneid),
                        count(*) filter (where engine.oneid = python.oneid)
-            from {ENGINE_MAP} as engine
+            from {engine_map} as engine
             full join identity.oneid_map as python using (identifier_type, identifier_value)"""
         ).fetchone()
     return dict(zip(("identifiers", "in_engine", "in_python", "same_oneid"), figures, strict=True))

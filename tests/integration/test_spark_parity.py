@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from lake.compare import compare_builds
@@ -24,6 +23,7 @@ from lake.export import LAKE_SCHEMAS, export_to_lake
 from orchestration.defs.resources import DBT_PROJECT_DIR
 from tests.integration.test_oneid_on_engine import (
     PREVIOUS_SCHEMA,
+    compare_with_python_map,
     resolve_again_with_a_merge_and_an_even_split,
 )
 
@@ -89,9 +89,7 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     resolved = (
         tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_identity__identifiers_resolved"
     )
-    identifiers, on_spark, same_oneid = compare_with_python_map(warehouse, resolved)
-    assert identifiers > 100
-    assert on_spark == same_oneid == identifiers
+    assert_spark_gives_python_oneids(warehouse, resolved)
 
     # Python resolves a copy again (a merge, an even split); its lake holds the map before that
     second = tmp_path / "second" / "siyu.duckdb"
@@ -103,19 +101,10 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     export_to_lake(second, str(second_lake), (*LAKE_SCHEMAS, PREVIOUS_SCHEMA))
     _spark_dbt(["run-operation", "register_lake_sources", *CARRY_OVER], tmp_path, second_lake)
     _spark_dbt(["run", "--select", ENGINE_MODELS, *CARRY_OVER], tmp_path, second_lake)
-    identifiers, on_spark, same_oneid = compare_with_python_map(second, resolved)
-    assert identifiers > 100
-    assert on_spark == same_oneid == identifiers
+    assert_spark_gives_python_oneids(second, resolved)
 
 
-def compare_with_python_map(warehouse: Path, resolved: Path) -> tuple[int, int, int]:
-    """Identifiers in either map, in Spark's, and with the same OneID in both."""
-    with duckdb.connect() as conn:
-        conn.execute(f"attach '{warehouse}' as duckdb_build (read_only)")
-        return conn.execute(
-            f"""select count(*), count(spark.oneid),
-                   count(*) filter (where spark.oneid = python.oneid)
-            from duckdb_build.identity.oneid_map as python
-            full join read_parquet('{resolved}/*.parquet') as spark
-                using (identifier_type, identifier_value)"""
-        ).fetchone()
+def assert_spark_gives_python_oneids(warehouse: Path, resolved: Path) -> None:
+    figures = compare_with_python_map(warehouse, f"read_parquet('{resolved}/*.parquet')")
+    assert figures["identifiers"] > 100
+    assert figures["identifiers"] == figures["in_engine"] == figures["same_oneid"]

@@ -9,7 +9,6 @@ import dagster as dg
 from lake.export import LAKE_SCHEMAS, export_to_lake
 from orchestration.defs.clv.scores import SCORES_KEY
 from orchestration.defs.identity.oneid import ONEID_MAP_KEY
-from orchestration.defs.ingestion.raw_tables import RAW_ASSET_KEYS
 from orchestration.defs.privacy.retention import RETENTION_ASSET
 from orchestration.defs.resources import WarehouseResource
 
@@ -19,8 +18,8 @@ LAKE_INPUT_TABLES_KEY = dg.AssetKey(["lake", "input_tables"])
 
 @dg.asset(
     key=LAKE_INPUT_TABLES_KEY,
-    # after retention: the lake must not keep rows the warehouse has let expire
-    deps=[*RAW_ASSET_KEYS, RETENTION_ASSET, ONEID_MAP_KEY, SCORES_KEY],
+    # retention runs after every raw table lands: the lake gets no row the warehouse let expire
+    deps=[RETENTION_ASSET, ONEID_MAP_KEY, SCORES_KEY],
     group_name=LAKE_GROUP,
     kinds={"duckdb", "parquet"},
     description=f"Every table of the warehouse's {', '.join(LAKE_SCHEMAS)} schemas written to "

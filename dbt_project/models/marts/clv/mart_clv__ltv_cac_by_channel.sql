@@ -109,13 +109,11 @@ joined as (
         coalesce(channel_ltv.scored_customers, 0) as scored_customers,
         channel_ltv.mean_predicted_clv,
         channel_cac.spend_amount,
-        -- exact sums and counts, for ratios every engine computes to the same double
+        -- exact sums and counts, for a CAC and ratios every engine computes to the same double
         channel_ltv.ltv_12m_total,
         channel_ltv.predicted_clv_total,
-        {{ decimal_to_double('nullif(channel_cac.spend_amount, 0)', 2) }}
-        / nullif(channel_cac.cac_new_customers, 0) as cac_unrounded,
-        {{ decimal_ratio('channel_cac.spend_amount', 'nullif(channel_cac.cac_new_customers, 0)') }}
-            as cac
+        {{ decimal_to_double('channel_cac.spend_amount', 2) }}
+        / nullif(channel_cac.cac_new_customers, 0) as cac
     from channel_ltv
     full outer join channel_cac on channel_ltv.channel_code = channel_cac.channel_code
 
@@ -134,12 +132,12 @@ final as (
         cast(cac as decimal(18, 2)) as cac,
         cast(
             ({{ decimal_to_double('ltv_12m_total', 2) }} / ltv_observable_customers)
-            / cac_unrounded
+            / nullif(cac, 0)
             as double
         ) as ltv_cac_ratio,
         cast(
             ({{ decimal_to_double('predicted_clv_total', 6) }} / scored_customers)
-            / cac_unrounded
+            / nullif(cac, 0)
             as double
         ) as predicted_clv_cac_ratio
     from joined

@@ -36,13 +36,12 @@ accepted_edges as (
         edges.right_type,
         edges.right_value
     from edges
-    left join rejected_edges
+    anti join rejected_edges
         on
             edges.left_type = rejected_edges.left_type
             and edges.left_value = rejected_edges.left_value
             and edges.right_type = rejected_edges.right_type
             and edges.right_value = rejected_edges.right_value
-    where rejected_edges.left_type is null
 
     union all
 
