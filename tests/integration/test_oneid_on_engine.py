@@ -60,11 +60,11 @@ def rounds_of(completed: subprocess.CompletedProcess) -> int:
     return int(rounds)
 
 
-def compare_with_python_map(warehouse: Path, engine_map: str = ENGINE_MAP) -> dict[str, int]:
-    """Identifiers in either map, in each, and with the same OneID in both; `engine_map` is the
-    engine's table in the warehouse, or a `read_parquet(...)` of Spark's."""
+def assert_engine_gives_python_oneids(warehouse: Path, engine_map: str = ENGINE_MAP) -> None:
+    """Every identifier of the brand is in both maps, with the same OneID in both; `engine_map`
+    is the engine's table in the warehouse, or a `read_parquet(...)` of Spark's."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        figures = conn.execute(
+        identifiers, in_engine, in_python, same_oneid = conn.execute(
             f"""select count(*),
                        count(engine.oneid),
                        count(python.oneid),
@@ -72,7 +72,9 @@ def compare_with_python_map(warehouse: Path, engine_map: str = ENGINE_MAP) -> di
             from {engine_map} as engine
             full join identity.oneid_map as python using (identifier_type, identifier_value)"""
         ).fetchone()
-    return dict(zip(("identifiers", "in_engine", "in_python", "same_oneid"), figures, strict=True))
+    assert identifiers > 100
+    assert identifiers == in_engine == in_python
+    assert same_oneid == identifiers
 
 
 def first_resolution(warehouse: Path) -> bool:
@@ -94,10 +96,7 @@ def test_the_small_brand_gets_the_python_oneids(small_brand, tmp_path):
 
     rounds = rounds_of(build_engine_models(warehouse, tmp_path))
 
-    figures = compare_with_python_map(warehouse)
-    assert figures["identifiers"] > 100
-    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
-    assert figures["same_oneid"] == figures["identifiers"]
+    assert_engine_gives_python_oneids(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         (largest,) = conn.execute(
             f"select max(size) from (select count(*) as size from {ENGINE_MAP} group by oneid)"
@@ -135,9 +134,7 @@ def test_forced_merges_and_splits_reach_the_engine(small_brand, tmp_path):
 
     rounds_of(build_engine_models(warehouse, tmp_path))
 
-    figures = compare_with_python_map(warehouse)
-    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
-    assert figures["same_oneid"] == figures["identifiers"]
+    assert_engine_gives_python_oneids(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         merged, split_alone = conn.execute(
             f"""select count(distinct oneid) filter (
@@ -234,10 +231,7 @@ def test_a_second_resolution_carries_the_ids_over_like_python(small_brand, tmp_p
 
     rounds_of(build_engine_models(warehouse, tmp_path, oneid_previous_schema=PREVIOUS_SCHEMA))
 
-    figures = compare_with_python_map(warehouse)
-    assert figures["identifiers"] > 100
-    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
-    assert figures["same_oneid"] == figures["identifiers"]
+    assert_engine_gives_python_oneids(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         kept, moved = conn.execute(
             f"""select count(*) filter (where engine.oneid = previous.oneid),
@@ -304,9 +298,7 @@ def test_a_new_cluster_whose_id_was_handed_out_before_is_salted_like_python(smal
 
     rounds_of(build_engine_models(warehouse, tmp_path, oneid_previous_schema=PREVIOUS_SCHEMA))
 
-    figures = compare_with_python_map(warehouse)
-    assert figures["identifiers"] == figures["in_engine"] == figures["in_python"]
-    assert figures["same_oneid"] == figures["identifiers"]
+    assert_engine_gives_python_oneids(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         (salted_members,) = conn.execute(
             f"select count(*) from {ENGINE_MAP} where oneid = $oneid", {"oneid": python_oneid}

@@ -23,7 +23,7 @@ from lake.export import LAKE_SCHEMAS, export_to_lake
 from orchestration.defs.resources import DBT_PROJECT_DIR
 from tests.integration.test_oneid_on_engine import (
     PREVIOUS_SCHEMA,
-    compare_with_python_map,
+    assert_engine_gives_python_oneids,
     resolve_again_with_a_merge_and_an_even_split,
 )
 
@@ -86,10 +86,11 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     assert len(differences) > 60
     assert [d for d in differences if not d.identical] == []
 
-    resolved = (
+    resolved_folder = (
         tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_identity__identifiers_resolved"
     )
-    assert_spark_gives_python_oneids(warehouse, resolved)
+    resolved = f"read_parquet('{resolved_folder}/*.parquet')"
+    assert_engine_gives_python_oneids(warehouse, resolved)
 
     # Python resolves a copy again (a merge, an even split); its lake holds the map before that
     second = tmp_path / "second" / "siyu.duckdb"
@@ -101,10 +102,4 @@ def test_spark_builds_the_models_duckdb_builds(small_brand, tmp_path):
     export_to_lake(second, str(second_lake), (*LAKE_SCHEMAS, PREVIOUS_SCHEMA))
     _spark_dbt(["run-operation", "register_lake_sources", *CARRY_OVER], tmp_path, second_lake)
     _spark_dbt(["run", "--select", ENGINE_MODELS, *CARRY_OVER], tmp_path, second_lake)
-    assert_spark_gives_python_oneids(second, resolved)
-
-
-def assert_spark_gives_python_oneids(warehouse: Path, resolved: Path) -> None:
-    figures = compare_with_python_map(warehouse, f"read_parquet('{resolved}/*.parquet')")
-    assert figures["identifiers"] > 100
-    assert figures["identifiers"] == figures["in_engine"] == figures["same_oneid"]
+    assert_engine_gives_python_oneids(second, resolved)
