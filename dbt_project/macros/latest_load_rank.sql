@@ -38,13 +38,16 @@
     read back whole (null-safe: a unit test's rows may leave the load out).
     Pass the source relation itself where there is one: `relation` is read four times, and DuckDB
     materialises a CTE read more than once, whole (46M contact-list rows spilled 16 GB).
+    `repeated_keys`, when given, is a relation of those key hashes (column `key_hash`) built once
+    by `repeated_key_hashes`: for a view read more than once, the count is its largest cost.
 -#}
-{% macro latest_copies(relation, partition_by, order_first=[]) -%}
+{% macro latest_copies(relation, partition_by, order_first=[], repeated_keys=none) -%}
     with repeated_keys as (
-        select {{ key_hash(partition_by) }} as key_hash
-        from {{ relation }}
-        group by all
-        having count(*) > 1
+        {%- if repeated_keys is not none %}
+        select key_hash from {{ repeated_keys }}
+        {%- else %}
+        {{ repeated_key_hashes(relation, partition_by) }}
+        {%- endif %}
     ),
 
     ranked_copies as (
@@ -85,6 +88,16 @@
             and winners._loaded_at is not distinct from latest_of_repeated._loaded_at
             and winners._source_file is not distinct from latest_of_repeated._source_file
             and winners._row_number is not distinct from latest_of_repeated._row_number
+{%- endmacro %}
+
+{#- The hash of every natural key landed more than once in `relation`, with its copy count. -#}
+{% macro repeated_key_hashes(relation, partition_by) -%}
+    select
+        {{ key_hash(partition_by) }} as key_hash,
+        count(*) as copy_count
+    from {{ relation }}
+    group by all
+    having count(*) > 1
 {%- endmacro %}
 
 {#- A 64-bit hash of `columns` (of `alias` when given); equal keys, nulls included, hash equal. -#}

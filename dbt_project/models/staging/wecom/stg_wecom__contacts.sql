@@ -7,6 +7,7 @@ latest as (
     {{ latest_copies(
         source('wecom', 'contacts'),
         ['snapshot_date', 'external_userid', 'guide_userid'],
+        repeated_keys=ref('stg_wecom__contact_list_repeated_keys'),
     ) }}
 
 ),
