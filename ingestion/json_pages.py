@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.errors import MissingColumnError, UnreadableFileError
 from ingestion.fields import Field, Kind
@@ -62,9 +63,11 @@ class JsonPages:
             if missing is not None:
                 file_index, source = missing
                 raise MissingColumnError(names[file_index], source, raw_table)
-            frame = conn.execute(self._records_sql(fields)).df()
+            records = conn.execute(self._records_sql(fields)).fetch_arrow_table()
         finally:
             conn.unregister("json_page_files")
+        # text stays Arrow strings, as parsing wants it: no Python object per value (`.df()`)
+        frame = records.to_pandas(types_mapper=_arrow_text)
         return frame.set_index(ROW_NUMBER).rename_axis(None)
 
     def _load_pages(self, conn, paths: list[str], fields: tuple[Field, ...]) -> None:
@@ -86,11 +89,16 @@ class JsonPages:
             for f in page_fields
         )
         carried = "".join(f', "{f.source}", "has {f.source}"' for f in page_fields)
+        # every field a record is read for, extracted in one parse of the record: a `->>` per
+        # field parsed each record once per field; a missing field is null, a null one 'null'
+        paths = ", ".join(f"'{path}'" for path in self._record_paths(fields)) or "'$'"
         conn.execute(
             f"create temp table json_page_records as select _file_index, filename{carried}, "
-            f"unnest(record_list) as record, generate_subscripts(record_list, 1) as {ROW_NUMBER} "
+            f"json_extract(record, [{paths}]) as record_values, {ROW_NUMBER} "
+            f"from (select _file_index, filename{carried}, unnest(record_list) as record, "
+            f"generate_subscripts(record_list, 1) as {ROW_NUMBER} "
             f"from (select _file_index, filename{page_columns}, "
-            f"from_json(page->'{self.records}', '[\"JSON\"]') as record_list from json_pages)"
+            f"from_json(page->'{self.records}', '[\"JSON\"]') as record_list from json_pages))"
         )
 
     def _refuse_error_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
@@ -120,7 +128,7 @@ class JsonPages:
         required = [f for f in fields if f.required and f.source != self.snapshot_field]
         if not required:
             return None
-        present = ", ".join(f"bool_or({self._presence(f)})" for f in required)
+        present = ", ".join(f"bool_or({self._presence(f, fields)})" for f in required)
         rows = conn.execute(
             f"select _file_index, {present} from json_page_records group by _file_index "
             "order by _file_index"
@@ -140,23 +148,38 @@ class JsonPages:
             elif self._on_page(f):
                 expression = f'"{f.source}"'
             elif f.kind in _LIST_KINDS:
-                value = f"record->'{self._path(f)}'"
+                value = self._record_value(f, fields)
                 expression = (
                     f"case when json_type({value}) = 'ARRAY' "
                     f"then from_json({value}, '[\"VARCHAR\"]') end"
                 )
             else:
-                expression = f"record->>'{self._path(f)}'"
+                expression = f"{self._record_value(f, fields)}->>'$'"
             columns.append(f'{expression} as "{f.source}"')
         return (
             f"select {', '.join(columns)}, {FILE_INDEX}, {ROW_NUMBER} from json_page_records "
             f"order by {FILE_INDEX}, {ROW_NUMBER}"
         )
 
-    def _presence(self, f: Field) -> str:
+    def _presence(self, f: Field, fields: tuple[Field, ...]) -> str:
         if self._on_page(f):
             return f'"has {f.source}"'
-        return f"json_exists(record, '{self._path(f)}')"
+        return f"{self._record_value(f, fields)} is not null"
+
+    def _record_paths(self, fields: tuple[Field, ...]) -> list[str]:
+        """JSON paths read from each record: landed fields, and required ones checked."""
+        read = (
+            f
+            for f in fields
+            if not self._on_page(f)
+            and f.source != self.snapshot_field
+            and (f.kind is not Kind.DROP or f.required)
+        )
+        return list(dict.fromkeys(self._path(f) for f in read))
+
+    def _record_value(self, f: Field, fields: tuple[Field, ...]) -> str:
+        """The field's JSON value in `record_values` (1-based list position)."""
+        return f"record_values[{self._record_paths(fields).index(self._path(f)) + 1}]"
 
     def _on_page(self, f: Field) -> bool:
         return self.page_prefix is not None and f.source.startswith(self.page_prefix)
@@ -168,6 +191,13 @@ class JsonPages:
 
 # WeChat and WeCom APIs answer errcode 0 (or leave it out) on success
 WECHAT_PAGE = JsonPages(records="$", status="$.errcode", status_label="errcode", ok_status="0")
+
+
+def _arrow_text(arrow_type: pa.DataType) -> pd.StringDtype | None:
+    """Text columns as pandas' Arrow-backed strings; anything else converts as usual."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype("pyarrow")
+    return None
 
 
 def _named_file(message: str) -> str:
