@@ -10,8 +10,9 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 
 # sqlfluff's dbt templater opens a warehouse connection; give it a throwaway file
+# one process per core (--processes 0): 86 -> 53 s on two cores
 LINT_SQL = SIYU_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
-	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
+	$(BIN)/sqlfluff lint --processes 0 $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 
 .PHONY: run test test-run-safety bench lint format manifest dev validate clean-data setup \
 	spark-setup spark-build test-spark

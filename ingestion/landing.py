@@ -19,7 +19,6 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
@@ -31,6 +30,7 @@ from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_co
 from ingestion.json_pages import JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
 from ingestion.readers import FILE_INDEX, ROW_NUMBER, ROW_PROBLEM
+from ingestion.row_hashes import SeenRowHashes
 from ingestion.source_files import SourceFile, list_source_files
 from ingestion.warehouse import ensure_raw_table, landed_files
 from privacy.withhold import ErasedIdentifiers, configured_erasures
@@ -168,7 +168,7 @@ def land(
     erased = configured_erasures() if erased is None else erased
     report = LoadReport(raw_table=spec.name, load_id=load_id)
     seen, stamps = landed_files(conn, spec.name)
-    pending_rows: set[int] = set()
+    landed_row_hashes = SeenRowHashes()
     chunk: list[_NewFile] = []
     chunk_rows = 0
     conn.begin()
@@ -189,14 +189,14 @@ def land(
             chunk_rows += len(source) if source is not None else 0
             if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
                 report.files += _land_chunk(
-                    conn, spec, chunk, key, load_id, pending_rows, erased, report
+                    conn, spec, chunk, key, load_id, landed_row_hashes, erased, report
                 )
                 chunk, chunk_rows = [], 0
                 conn.commit()
                 conn.begin()
         if chunk:
             report.files += _land_chunk(
-                conn, spec, chunk, key, load_id, pending_rows, erased, report
+                conn, spec, chunk, key, load_id, landed_row_hashes, erased, report
             )
         conn.commit()
     except BaseException:
@@ -237,7 +237,7 @@ def _chunk_source(spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=False).rename_axis(ROW_NUMBER).reset_index()
 
 
-def _land_chunk(conn, spec, files, key, load_id, pending_rows, erased, report):
+def _land_chunk(conn, spec, files, key, load_id, landed_row_hashes, erased, report):
     """Parse, validate and insert several files at once: per-file work costs ~30 ms each."""
     source = _chunk_source(spec, files)
     parsed, reasons, rejected = _parse(spec, source)
@@ -247,7 +247,7 @@ def _land_chunk(conn, spec, files, key, load_id, pending_rows, erased, report):
     report.values_erased += withheld.values_removed
     _apply_row_rules(spec, parsed, reasons, ", ".join(f.relative for f in files[:3]))
     duplicate = (
-        _duplicates(parsed, reasons, pending_rows)
+        _duplicates(parsed, reasons, landed_row_hashes)
         if spec.identical_rows_are_duplicates
         else pd.Series(False, index=parsed.index)
     )
@@ -378,15 +378,14 @@ def _apply_row_rules(spec: RawTableSpec, parsed: pd.DataFrame, reasons: dict, fi
             reasons.setdefault(int(index), []).append((str(check), f"row fails {check}"))
 
 
-def _duplicates(parsed: pd.DataFrame, reasons: dict, pending_rows: set[int]) -> pd.Series:
+def _duplicates(parsed: pd.DataFrame, reasons: dict, landed_row_hashes: SeenRowHashes) -> pd.Series:
     """Valid rows whose whole content already landed earlier in this load (first one wins)."""
     content = parsed.drop(columns=[ROW_NUMBER, FILE_INDEX])
     hashes = pd.util.hash_pandas_object(content.apply(_hashable), index=False)
     valid = ~parsed.index.isin(list(reasons))
-    # set lookups: `isin` would rebuild a table of every hash seen so far on every chunk
-    seen_before = np.fromiter(map(pending_rows.__contains__, hashes.tolist()), bool, len(hashes))
-    repeated = valid & (hashes.duplicated() | seen_before)
-    pending_rows.update(hashes[valid].tolist())
+    seen_before = landed_row_hashes.contains(hashes.to_numpy())
+    repeated = valid & (hashes.duplicated().to_numpy() | seen_before)
+    landed_row_hashes.add(hashes[valid].to_numpy())
     return pd.Series(repeated, index=parsed.index)
 
 
