@@ -91,7 +91,7 @@ class JsonPages:
         carried = "".join(f', "{f.source}", "has {f.source}"' for f in page_fields)
         # every field a record is read for, extracted in one parse of the record: a `->>` per
         # field parsed each record once per field; a missing field is null, a null one 'null'
-        paths = ", ".join(f"'{path}'" for path in self._record_paths(fields)) or "'$'"
+        paths = ", ".join(f"'{path}'" for path in self._record_values(fields)) or "'$'"
         conn.execute(
             f"create temp table json_page_records as select _file_index, filename{carried}, "
             f"json_extract(record, [{paths}]) as record_values, {ROW_NUMBER} "
@@ -128,7 +128,8 @@ class JsonPages:
         required = [f for f in fields if f.required and f.source != self.snapshot_field]
         if not required:
             return None
-        present = ", ".join(f"bool_or({self._presence(f, fields)})" for f in required)
+        values = self._record_values(fields)
+        present = ", ".join(f"bool_or({self._presence(f, values)})" for f in required)
         rows = conn.execute(
             f"select _file_index, {present} from json_page_records group by _file_index "
             "order by _file_index"
@@ -140,7 +141,7 @@ class JsonPages:
         return None
 
     def _records_sql(self, fields: tuple[Field, ...]) -> str:
-        columns = []
+        values, columns = self._record_values(fields), []
         # names and other never-landed values are not even read
         for f in (f for f in fields if f.kind is not Kind.DROP):
             if f.source == self.snapshot_field:
@@ -148,26 +149,27 @@ class JsonPages:
             elif self._on_page(f):
                 expression = f'"{f.source}"'
             elif f.kind in _LIST_KINDS:
-                value = self._record_value(f, fields)
+                value = values[self._path(f)]
                 expression = (
                     f"case when json_type({value}) = 'ARRAY' "
                     f"then from_json({value}, '[\"VARCHAR\"]') end"
                 )
             else:
-                expression = f"{self._record_value(f, fields)}->>'$'"
+                expression = f"{values[self._path(f)]}->>'$'"
             columns.append(f'{expression} as "{f.source}"')
         return (
             f"select {', '.join(columns)}, {FILE_INDEX}, {ROW_NUMBER} from json_page_records "
             f"order by {FILE_INDEX}, {ROW_NUMBER}"
         )
 
-    def _presence(self, f: Field, fields: tuple[Field, ...]) -> str:
+    def _presence(self, f: Field, values: dict[str, str]) -> str:
         if self._on_page(f):
             return f'"has {f.source}"'
-        return f"{self._record_value(f, fields)} is not null"
+        return f"{values[self._path(f)]} is not null"
 
-    def _record_paths(self, fields: tuple[Field, ...]) -> list[str]:
-        """JSON paths read from each record: landed fields, and required ones checked."""
+    def _record_values(self, fields: tuple[Field, ...]) -> dict[str, str]:
+        """Each JSON path read from a record (landed fields, and required ones checked), in
+        order, to its value in `record_values` (a 1-based list position)."""
         read = (
             f
             for f in fields
@@ -175,11 +177,8 @@ class JsonPages:
             and f.source != self.snapshot_field
             and (f.kind is not Kind.DROP or f.required)
         )
-        return list(dict.fromkeys(self._path(f) for f in read))
-
-    def _record_value(self, f: Field, fields: tuple[Field, ...]) -> str:
-        """The field's JSON value in `record_values` (1-based list position)."""
-        return f"record_values[{self._record_paths(fields).index(self._path(f)) + 1}]"
+        paths = dict.fromkeys(self._path(f) for f in read)
+        return {path: f"record_values[{i}]" for i, path in enumerate(paths, start=1)}
 
     def _on_page(self, f: Field) -> bool:
         return self.page_prefix is not None and f.source.startswith(self.page_prefix)

@@ -19,19 +19,19 @@ class SeenRowHashes:
         """For each hash, whether it was added before."""
         hashes = np.asarray(hashes, dtype=np.uint64)
         order = np.argsort(hashes)
-        needles = hashes[order]
-        position = np.searchsorted(self._sorted, needles)
-        inside = position < len(self._sorted)
-        found_in_order = np.zeros(len(hashes), dtype=bool)
-        found_in_order[inside] = self._sorted[position[inside]] == needles[inside]
         found = np.empty(len(hashes), dtype=bool)
-        found[order] = found_in_order
+        found[order] = self._lookup(hashes[order])[1]
         return found
 
     def add(self, hashes: np.ndarray) -> None:
         newest = np.unique(np.asarray(hashes, dtype=np.uint64))
-        position = np.searchsorted(self._sorted, newest)
-        inside = position < len(self._sorted)
-        known = np.zeros(len(newest), dtype=bool)
-        known[inside] = self._sorted[position[inside]] == newest[inside]
+        position, known = self._lookup(newest)
         self._sorted = np.insert(self._sorted, position[~known], newest[~known])
+
+    def _lookup(self, ascending: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of these sorted hashes goes in the array, and whether it is there already."""
+        position = np.searchsorted(self._sorted, ascending)
+        inside = position < len(self._sorted)
+        known = np.zeros(len(ascending), dtype=bool)
+        known[inside] = self._sorted[position[inside]] == ascending[inside]
+        return position, known
