@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -29,6 +29,7 @@ from ingestion.errors import LoadBlockedError, MissingColumnError
 from ingestion.fields import HASHED_KINDS, PERSONAL_KINDS, Field, Kind, parse_column
 from ingestion.json_pages import JsonPages
 from ingestion.pseudonymise import PseudonymisationKey, hmac_sql
+from ingestion.read_ahead import read_ahead
 from ingestion.readers import FILE_INDEX, ROW_NUMBER, ROW_PROBLEM
 from ingestion.row_hashes import SeenRowHashes
 from ingestion.source_files import SourceFile, list_source_files
@@ -169,41 +170,48 @@ def land(
     report = LoadReport(raw_table=spec.name, load_id=load_id)
     seen, stamps = landed_files(conn, spec.name)
     landed_row_hashes = SeenRowHashes()
-    chunk: list[_NewFile] = []
-    chunk_rows = 0
+    new_chunks = _new_chunks(spec, spec.files(sources_root, days), seen, stamps, report)
     conn.begin()
     try:
-        for found in spec.files(sources_root, days):
-            # a file landed before and untouched since is not hashed again (a nightly re-scan)
-            if (found.relative, found.size, found.mtime_ns) in stamps:
-                report.files_skipped += 1
-                continue
-            path, relative = found.path, found.relative
-            sha = file_sha256(path)
-            if sha in seen:
-                report.files_skipped += 1
-                continue
-            seen.add(sha)
-            source = None if spec.pages else _read_one(spec, path, relative)
-            chunk.append(_NewFile(path, relative, sha, found.size, found.mtime_ns, source))
-            chunk_rows += len(source) if source is not None else 0
-            if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
+        # the next chunk's files are read and hashed while this one is parsed and inserted
+        with closing(read_ahead(new_chunks)) as chunks:
+            for files, source in chunks:
                 report.files += _land_chunk(
-                    conn, spec, chunk, key, load_id, landed_row_hashes, erased, report
+                    conn, spec, files, source, key, load_id, landed_row_hashes, erased, report
                 )
-                chunk, chunk_rows = [], 0
                 conn.commit()
                 conn.begin()
-        if chunk:
-            report.files += _land_chunk(
-                conn, spec, chunk, key, load_id, landed_row_hashes, erased, report
-            )
         conn.commit()
     except BaseException:
         conn.rollback()
         _forget_load(conn, spec.name, load_id)
         raise
     return report
+
+
+def _new_chunks(spec, found_files, seen, stamps, report):
+    """The files not landed yet, in chunks, each with its rows read (`_chunk_source`)."""
+    chunk: list[_NewFile] = []
+    chunk_rows = 0
+    for found in found_files:
+        # a file landed before and untouched since is not hashed again (a nightly re-scan)
+        if (found.relative, found.size, found.mtime_ns) in stamps:
+            report.files_skipped += 1
+            continue
+        path, relative = found.path, found.relative
+        sha = file_sha256(path)
+        if sha in seen:
+            report.files_skipped += 1
+            continue
+        seen.add(sha)
+        source = None if spec.pages else _read_one(spec, path, relative)
+        chunk.append(_NewFile(path, relative, sha, found.size, found.mtime_ns, source))
+        chunk_rows += len(source) if source is not None else 0
+        if chunk_rows >= CHUNK_ROWS or len(chunk) >= CHUNK_PAGES:
+            yield chunk, _chunk_source(spec, chunk)
+            chunk, chunk_rows = [], 0
+    if chunk:
+        yield chunk, _chunk_source(spec, chunk)
 
 
 def _forget_load(conn: duckdb.DuckDBPyConnection, raw_table: str, load_id: str) -> None:
@@ -237,9 +245,8 @@ def _chunk_source(spec: RawTableSpec, files: list[_NewFile]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=False).rename_axis(ROW_NUMBER).reset_index()
 
 
-def _land_chunk(conn, spec, files, key, load_id, landed_row_hashes, erased, report):
+def _land_chunk(conn, spec, files, source, key, load_id, landed_row_hashes, erased, report):
     """Parse, validate and insert several files at once: per-file work costs ~30 ms each."""
-    source = _chunk_source(spec, files)
     parsed, reasons, rejected = _parse(spec, source)
     # erased people's rows go before validation: neither raw nor quarantine sees them
     parsed, withheld = erased.withhold(spec.name, spec.landed_fields, parsed, key)
