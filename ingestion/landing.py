@@ -4,7 +4,8 @@ A load is all or nothing: every new file lands (good rows in raw, bad rows in qu
 manifest entry per file) or, when a file is blocked, nothing does. It commits chunk by chunk (a
 two-year history does not fit in one transaction's memory) and deletes what it committed if a
 later file is blocked; a load killed midway leaves whole files with their manifest entries, so
-the next run goes on from there.
+the next run goes on from there. The next chunk's files are read on a second thread while one
+chunk is parsed and inserted (ingestion/read_ahead.py); only this thread writes the warehouse.
 """
 
 from __future__ import annotations
