@@ -141,8 +141,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-CHUNK_ROWS = 500_000  # files are parsed and inserted together up to this many rows
-CHUNK_PAGES = 5_000  # saved API pages read by one DuckDB query
+# two chunks are in memory at once (one read ahead): half the sizes one chunk alone had
+CHUNK_ROWS = 250_000  # files are parsed and inserted together up to this many rows
+CHUNK_PAGES = 2_500  # saved API pages read by one DuckDB query
 
 
 @dataclass(frozen=True)
