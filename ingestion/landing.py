@@ -192,7 +192,8 @@ def land(
 
 
 def _new_chunks(spec, found_files, seen, stamps, report):
-    """The files not landed yet, in chunks, each with its rows read (`_chunk_source`)."""
+    """The files not landed yet, in chunks, each with its rows read (`_chunk_source`).
+    Runs on the read-ahead thread: `seen` and `report.files_skipped` are touched only here."""
     chunk: list[_NewFile] = []
     chunk_rows = 0
     for found in found_files:
